@@ -1,0 +1,165 @@
+package graph
+
+import "fmt"
+
+// patches describes sliding a K×K window with stride S and zero padding P over
+// a batch of C×H×W images, giving OH×OW window positions. A column matrix of
+// the batch has C·K·K rows (channel, kernel row, kernel column) and B·OH·OW
+// columns (example, position): one GEMM then serves the whole batch.
+type patches struct {
+	C, H, W    int // image
+	K, S, P    int // window
+	OH, OW     int // positions
+	posPerItem int // OH·OW
+}
+
+func newPatches(c, h, w, k, s, p int) patches {
+	if c < 1 || h < 1 || w < 1 || k < 1 || s < 1 || p < 0 {
+		panic(fmt.Sprintf("graph: window %d stride %d padding %d over %dx%dx%d", k, s, p, c, h, w))
+	}
+	if k > h+2*p || k > w+2*p {
+		panic(fmt.Sprintf("graph: kernel %d larger than padded %dx%d (padding %d)", k, h, w, p))
+	}
+	oh, ow := (h+2*p-k)/s+1, (w+2*p-k)/s+1
+	return patches{C: c, H: h, W: w, K: k, S: s, P: p, OH: oh, OW: ow, posPerItem: oh * ow}
+}
+
+// rows is C·K·K, the height of the column matrix.
+func (g patches) rows() int { return g.C * g.K * g.K }
+
+// span returns the output columns [lo, hi) whose input column ow·S−P+kj lies
+// inside the image, so the inner loops need no bounds tests.
+func (g patches) span(kj int) (lo, hi int) {
+	// ow·S ≥ P−kj and ow·S ≤ W−1+P−kj.
+	lo = 0
+	if d := g.P - kj; d > 0 {
+		lo = (d + g.S - 1) / g.S
+	}
+	hi = 0
+	if d := g.W - 1 + g.P - kj; d >= 0 {
+		hi = min(d/g.S+1, g.OW)
+	}
+	return lo, max(hi, lo)
+}
+
+// im2col writes the column matrix of batch images x into col
+// ([C·K·K, B·OH·OW], row-major). Positions in the padding read as zero.
+func im2col(g patches, batch int, x, col []float32) {
+	n := batch * g.posPerItem
+	img := g.H * g.W
+	for c := 0; c < g.C; c++ {
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				row := col[((c*g.K+ki)*g.K+kj)*n:][:n]
+				lo, hi := g.span(kj)
+				for b := 0; b < batch; b++ {
+					src := x[(b*g.C+c)*img:][:img]
+					for oh := 0; oh < g.OH; oh++ {
+						dst := row[b*g.posPerItem+oh*g.OW:][:g.OW]
+						ih := oh*g.S - g.P + ki
+						if ih < 0 || ih >= g.H {
+							clear(dst)
+							continue
+						}
+						clear(dst[:lo])
+						clear(dst[hi:])
+						line := src[ih*g.W:][:g.W]
+						iw := lo*g.S - g.P + kj
+						if g.S == 1 {
+							copy(dst[lo:hi], line[iw:])
+							continue
+						}
+						for ow := lo; ow < hi; ow++ {
+							dst[ow] = line[iw]
+							iw += g.S
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is im2col's adjoint: it adds every entry of col into the image
+// element it was read from (padding entries are dropped). It accumulates.
+func col2im(g patches, batch int, col, x []float32) {
+	n := batch * g.posPerItem
+	img := g.H * g.W
+	for c := 0; c < g.C; c++ {
+		for ki := 0; ki < g.K; ki++ {
+			for kj := 0; kj < g.K; kj++ {
+				row := col[((c*g.K+ki)*g.K+kj)*n:][:n]
+				lo, hi := g.span(kj)
+				if lo >= hi {
+					continue
+				}
+				for b := 0; b < batch; b++ {
+					dstImg := x[(b*g.C+c)*img:][:img]
+					for oh := 0; oh < g.OH; oh++ {
+						ih := oh*g.S - g.P + ki
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						src := row[b*g.posPerItem+oh*g.OW:][:g.OW]
+						line := dstImg[ih*g.W:][:g.W]
+						iw := lo*g.S - g.P + kj
+						if g.S == 1 {
+							addTo(line[iw:iw+hi-lo], src[lo:hi])
+							continue
+						}
+						for ow := lo; ow < hi; ow++ {
+							line[iw] += src[ow]
+							iw += g.S
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// toChannelMajor copies x ([B, R, P]) into t ([R, B·P]): the layout a
+// batched GEMM reads and writes.
+func toChannelMajor(t, x []float32, batch, r, p int) {
+	for b := 0; b < batch; b++ {
+		for i := 0; i < r; i++ {
+			copy(t[(i*batch+b)*p:][:p], x[(b*r+i)*p:][:p])
+		}
+	}
+}
+
+// fromChannelMajor writes t ([R, B·P]) into x ([B, R, P]), adding bias[i]
+// to row i when bias is not nil; accumulate adds into x instead of
+// overwriting it.
+func fromChannelMajor(x, t, bias []float32, batch, r, p int, accumulate bool) {
+	for b := 0; b < batch; b++ {
+		for i := 0; i < r; i++ {
+			dst, src := x[(b*r+i)*p:][:p], t[(i*batch+b)*p:][:p]
+			switch {
+			case accumulate:
+				addTo(dst, src)
+			case bias != nil:
+				v := bias[i]
+				for j, s := range src {
+					dst[j] = s + v
+				}
+			default:
+				copy(dst, src)
+			}
+		}
+	}
+}
+
+// sumPerChannel adds to db[i] the sum of dy ([B, R, P]) over examples and
+// positions, in float64 because it reduces over the batch.
+func sumPerChannel(db, dy []float32, batch, r, p int) {
+	for i := 0; i < r; i++ {
+		var s float64
+		for b := 0; b < batch; b++ {
+			for _, v := range dy[(b*r+i)*p:][:p] {
+				s += float64(v)
+			}
+		}
+		db[i] += float32(s)
+	}
+}

@@ -1,0 +1,43 @@
+package graph
+
+import "fmt"
+
+// Tensor is a dense row-major float32 array with an explicit shape.
+type Tensor struct {
+	Shape []int
+	Data  []float32
+}
+
+// NewTensor allocates a zeroed tensor.
+func NewTensor(shape ...int) *Tensor {
+	return &Tensor{Shape: append([]int(nil), shape...), Data: make([]float32, Numel(shape))}
+}
+
+// Numel is the number of elements of a shape.
+func Numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// Size is the number of elements.
+func (t *Tensor) Size() int { return len(t.Data) }
+
+// Zero sets every element to 0.
+func (t *Tensor) Zero() { clear(t.Data) }
+
+func (t *Tensor) String() string { return fmt.Sprintf("Tensor%v", t.Shape) }
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,230 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/rs/zerolog"
+
+	"github.com/exp-ml/exp/dsl"
+	"github.com/exp-ml/exp/graph"
+	"github.com/exp-ml/exp/runner/data"
+	"github.com/exp-ml/exp/tracking"
+)
+
+// Version is the tool's version, recorded with every run.
+var Version = "0.1.0-dev"
+
+// Options control one run.
+type Options struct {
+	Store   *tracking.Store
+	RunsDir string // artifacts go to RunsDir/<run-id>/; default "runs"
+	// Epochs and MaxSteps cut the file's budget when positive.
+	Epochs, MaxSteps int
+	Log              zerolog.Logger
+	Progress         Progress
+	SweepID          string
+	TrialIndex       int // -1 outside a sweep
+	Threads          int
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	RunID  string
+	Status string // completed, failed, interrupted
+	Err    error
+}
+
+// DataError is a dataset that could not be loaded: the user's input is
+// wrong, so no run was recorded.
+type DataError struct{ Diags hcl.Diagnostics }
+
+func (e *DataError) Error() string { return e.Diags.Error() }
+
+// loadData loads the objective's training data and the evaluate block's data.
+func loadData(e *dsl.Experiment) (train, evalDS *data.Dataset, err error) {
+	load := func(name string) (*data.Dataset, error) {
+		for _, d := range e.Data {
+			if d.Name == name {
+				ds, err := data.Load(dataSpec(d, e.Seed))
+				if err != nil {
+					return nil, &DataError{hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot load dataset",
+						Detail: err.Error(), Subject: d.DeclRange.Ptr()}}}
+				}
+				return ds, nil
+			}
+		}
+		return nil, fmt.Errorf("no data block %q", name)
+	}
+	if train, err = load(e.Objective.Data); err != nil {
+		return nil, nil, err
+	}
+	if e.Evaluate != nil && e.Evaluate.Data != "" {
+		if e.Evaluate.Data == e.Objective.Data {
+			return train, train, nil
+		}
+		if evalDS, err = load(e.Evaluate.Data); err != nil {
+			return nil, nil, err
+		}
+	}
+	return train, evalDS, nil
+}
+
+// Params are the experiment's resolved variables.
+func Params(e *dsl.Experiment) map[string]any {
+	out := map[string]any{}
+	for _, v := range e.Variables {
+		out[v.Name] = v.Value
+	}
+	return out
+}
+
+func vcsRevision() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return ""
+}
+
+// Run trains a compiled experiment as a new run. A DataError means nothing
+// was recorded; any other failure is recorded on the run.
+func Run(ctx context.Context, p *Program, opts Options) (*Result, error) {
+	e := p.Exp
+	trainDS, evalDS, err := loadData(e)
+	if err != nil {
+		return nil, err
+	}
+	if opts.RunsDir == "" {
+		opts.RunsDir = "runs"
+	}
+	host, _ := os.Hostname()
+	sums := map[string]string{trainDS.Name: trainDS.Checksum}
+	if evalDS != nil {
+		sums[evalDS.Name] = evalDS.Checksum
+	}
+	params := Params(e)
+	hash, err := tracking.ConfigHash(string(e.Source), params)
+	if err != nil {
+		return nil, err
+	}
+	id, err := opts.Store.CreateRun(context.WithoutCancel(ctx), tracking.RunInfo{
+		Experiment: e.Name, Filename: e.Filename, Source: string(e.Source), ConfigHash: hash,
+		Params: params, Seed: e.Seed, SweepID: opts.SweepID, TrialIndex: opts.TrialIndex,
+		ToolVersion: Version, GoVersion: runtime.Version(), VCSRevision: vcsRevision(),
+		BLASBackend: graph.BLASBackend(), Host: host, Threads: opts.Threads, PID: os.Getpid(),
+		DataChecksums: sums,
+	})
+	if err != nil {
+		return nil, err
+	}
+	runDir := filepath.Join(opts.RunsDir, id)
+	t, err := newTrainer(p, opts, trainDS, evalDS)
+	if err == nil {
+		t.runID, t.runDir = id, runDir
+		err = t.prepareDir(ctx)
+	}
+	if err != nil {
+		return finish(ctx, opts, id, err)
+	}
+	t.start = time.Now()
+	return finish(ctx, opts, id, t.loop(ctx))
+}
+
+func (t *trainer) prepareDir(ctx context.Context) error {
+	if err := os.MkdirAll(t.runDir, 0o755); err != nil {
+		return err
+	}
+	if err := t.opts.Store.SetRunDir(context.WithoutCancel(ctx), t.runID, t.runDir); err != nil {
+		return err
+	}
+	src := filepath.Join(t.runDir, "source.hcl")
+	if err := os.WriteFile(src, t.p.Exp.Source, 0o644); err != nil {
+		return err
+	}
+	return t.recordArtifact("source", "source.hcl")
+}
+
+// finish records the run's end and turns err into a status.
+func finish(ctx context.Context, opts Options, id string, err error) (*Result, error) {
+	res := &Result{RunID: id, Status: tracking.StatusCompleted, Err: err}
+	msg := ""
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrInterrupted):
+		res.Status, msg = tracking.StatusInterrupted, "interrupted by a signal; resume with: exp resume "+id
+	default:
+		res.Status, msg = tracking.StatusFailed, err.Error()
+	}
+	if ferr := opts.Store.FinishRun(context.WithoutCancel(ctx), id, res.Status, msg); ferr != nil {
+		return res, ferr
+	}
+	return res, nil
+}
+
+// Resume continues an interrupted or killed run from its newest intact
+// checkpoint; the result equals an uninterrupted run's, bit for bit.
+func Resume(ctx context.Context, runID string, opts Options) (*Result, error) {
+	store := opts.Store
+	run, err := store.Run(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if run.Status == tracking.StatusCompleted {
+		return nil, fmt.Errorf("run %s already completed", run.ID)
+	}
+	e, diags := dsl.Parse(run.Filename, []byte(run.Source), stringParams(run.Params))
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("run %s: stored source no longer parses: %s", run.ID, diags.Error())
+	}
+	p, diags := Compile(e, CompileOptions{})
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("run %s: stored source no longer compiles: %s", run.ID, diags.Error())
+	}
+	trainDS, evalDS, err := loadData(e)
+	if err != nil {
+		return nil, err
+	}
+	opts.SweepID, opts.TrialIndex = run.SweepID, run.TrialIndex
+	t, err := newTrainer(p, opts, trainDS, evalDS)
+	if err != nil {
+		return nil, err
+	}
+	t.runID, t.runDir = run.ID, run.RunDir
+	ckpt, err := latestCheckpoint(run)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.loadCheckpoint(ckpt); err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	if err := store.ReopenRun(ctx, run.ID, host, os.Getpid()); err != nil {
+		return nil, err
+	}
+	if err := store.DeleteMetricsAfter(ctx, run.ID, t.step); err != nil {
+		return nil, err
+	}
+	opts.Log.Info().Str("run", run.ID).Int("step", t.step).Msg("resuming from checkpoint")
+	t.start = time.Now()
+	return finish(ctx, opts, run.ID, t.loop(ctx))
+}
+
+// stringParams turns stored variable values back into --set strings.
+func stringParams(params map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range params {
+		out[k] = dsl.FormatValue(v)
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+package runner
+
+import (
+	"os"
+	"testing"
+)
+
+// newBenchTrainer compiles an experiment file and prepares its trainer
+// without a store, to measure or inspect single steps.
+func newBenchTrainer(tb testing.TB, path string, sets map[string]string) *trainer {
+	tb.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := compileSrc(tb, string(src), sets)
+	trainDS, evalDS, err := loadData(p.Exp)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t, err := newTrainer(p, Options{TrialIndex: -1}, trainDS, evalDS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+func benchSteps(b *testing.B, path string, sets map[string]string) {
+	t := newBenchTrainer(b, path, sets)
+	vals := make([]float64, len(t.obj.metricNames()))
+	t.obj.step(vals) // warm up
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t.obj.step(vals)
+	}
+}
+
+func BenchmarkVAEStep(b *testing.B)   { benchSteps(b, "../experiments/vae_mnist.hcl", nil) }
+func BenchmarkDCGANStep(b *testing.B) { benchSteps(b, "../experiments/dcgan.hcl", nil) }
+func BenchmarkRingStep(b *testing.B)  { benchSteps(b, "../experiments/gan_ring.hcl", nil) }
+
+// A compiled step allocates nothing in steady state (issue 7).
+func TestStepsDoNotAllocate(t *testing.T) {
+	for _, path := range []string{"../experiments/vae_mnist.hcl", "../experiments/gan_ring.hcl", "../experiments/cgan_mnist.hcl"} {
+		tr := newBenchTrainer(t, path, nil)
+		vals := make([]float64, len(tr.obj.metricNames()))
+		tr.obj.step(vals)
+		if n := testing.AllocsPerRun(3, func() { tr.obj.step(vals) }); n != 0 {
+			t.Errorf("%s: %v allocations per step", path, n)
+		}
+	}
+}
