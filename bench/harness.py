@@ -232,7 +232,7 @@ def workloads(env, work):
             vae_exp[0], vae_exp[1], settings_for("vae", env),
             internal=lambda j: ("s/epoch (train)", median(j["epoch_seconds"])),
             quality=vae_quality,
-            exp_quality=exp_metrics(["train/neg_elbo", "test/neg_elbo"])),
+            exp_quality=exp_metrics(["test/neg_elbo"])),
         "dcgan": Workload(
             "dcgan", "DCGAN MNIST, %d+%d iterations" % (DCGAN_WARMUP, iters),
             [py, os.path.join(torch_dir, "dcgan.py"), "--iters", str(iters), "--warmup", str(DCGAN_WARMUP), "--json"],

@@ -72,6 +72,15 @@ func (BatchNorm) layout(a *Args) (c, space int) {
 	return c, a.In[0].Size() / (a.Batch * c)
 }
 
+// Channels are processed in blocks of about bnBlock values per example: a
+// block's later passes find its data in cache, and each example's share of
+// a block is one contiguous run, read in order. Vectors (one value per
+// channel) get their own inner loops, as a loop per value would cost more
+// than the arithmetic.
+const bnBlock = 64
+
+func blockChannels(space int) int { return max(1, bnBlock/space) }
+
 func (n BatchNorm) Forward(a *Args) {
 	c, space := n.layout(a)
 	x, y := a.In[0].Data, a.Out.Data
@@ -82,48 +91,87 @@ func (n BatchNorm) Forward(a *Args) {
 		// PyTorch refuses too: one value has no variance to normalise by.
 		panic("graph: batchnorm in training needs more than one value per channel")
 	}
-	for ch := 0; ch < c; ch++ {
-		var m, v float64
+	step := blockChannels(space)
+	for c0 := 0; c0 < c; c0 += step {
+		nb := min(step, c-c0)
 		if a.Train {
-			m, v = channelStats(x, a.Batch, c, space, ch)
+			var m, v [bnBlock]float64
+			blockStats(x, a.Batch, c, space, c0, nb, &m, &v)
 			mom := n.momentum()
-			unbiased := v * float64(count) / float64(count-1)
-			n.RunMean.Data[ch] = float32((1-mom)*float64(n.RunMean.Data[ch]) + mom*m)
-			n.RunVar.Data[ch] = float32((1-mom)*float64(n.RunVar.Data[ch]) + mom*unbiased)
+			for j := 0; j < nb; j++ {
+				ch := c0 + j
+				unbiased := v[j] * float64(count) / float64(count-1)
+				n.RunMean.Data[ch] = float32((1-mom)*float64(n.RunMean.Data[ch]) + mom*m[j])
+				n.RunVar.Data[ch] = float32((1-mom)*float64(n.RunVar.Data[ch]) + mom*unbiased)
+				mean[ch], inv[ch] = float32(m[j]), float32(1/math.Sqrt(v[j]+n.eps()))
+			}
 		} else {
-			m, v = float64(n.RunMean.Data[ch]), float64(n.RunVar.Data[ch])
+			for ch := c0; ch < c0+nb; ch++ {
+				mean[ch] = n.RunMean.Data[ch]
+				inv[ch] = float32(1 / math.Sqrt(float64(n.RunVar.Data[ch])+n.eps()))
+			}
 		}
-		is := 1 / math.Sqrt(v+n.eps())
-		mean[ch], inv[ch] = float32(m), float32(is)
-		// Centre first: folding the mean into one shift (x·s + t) cancels
-		// catastrophically in float32 when the mean dwarfs the spread.
-		mf, scale, shift := float32(m), float32(float64(gamma[ch])*is), beta[ch]
+		// y = (x − μ)·γσ⁻¹ + β. Centring first matters: folding μ into one
+		// shift (x·s + t) cancels in float32 when the mean dwarfs the spread.
+		var sc [bnBlock]float32
+		mu, sh := mean[c0:c0+nb], beta[c0:c0+nb]
+		for j := range mu {
+			sc[j] = gamma[c0+j] * inv[c0+j]
+		}
 		for b := 0; b < a.Batch; b++ {
-			off := (b*c + ch) * space
-			xs, ys := x[off:][:space], y[off:][:space]
-			for i, v := range xs {
-				ys[i] = (v-mf)*scale + shift
+			lo, hi := (b*c+c0)*space, (b*c+c0+nb)*space
+			xr, yr := x[lo:hi], y[lo:hi]
+			if space == 1 {
+				yr = yr[:len(mu)]
+				for j, v := range xr[:len(mu)] {
+					yr[j] = (v-mu[j])*sc[j] + sh[j]
+				}
+				continue
+			}
+			for j := range mu {
+				m, s, t := mu[j], sc[j], sh[j]
+				ys := yr[j*space : (j+1)*space]
+				for i, v := range xr[j*space : (j+1)*space] {
+					ys[i] = (v-m)*s + t
+				}
 			}
 		}
 	}
 }
 
-// channelStats returns the mean and biased variance of one channel in one
-// pass. Sums are in float64 and shifted by the channel's first value, so a
-// large mean does not cancel the variance away.
-func channelStats(x []float32, batch, c, space, ch int) (mean, variance float64) {
-	k := float64(x[ch*space])
-	var s, ss float64
+// blockStats puts the mean and biased variance of channels c0..c0+nb−1 in
+// m and v, in one pass. Sums are in float64 and shifted by each channel's
+// first value, so a large mean does not cancel the variance away.
+func blockStats(x []float32, batch, c, space, c0, nb int, m, v *[bnBlock]float64) {
+	var k, s, ss [bnBlock]float64
+	for j := 0; j < nb; j++ {
+		k[j] = float64(x[(c0+j)*space])
+	}
 	for b := 0; b < batch; b++ {
-		for _, v := range x[(b*c+ch)*space:][:space] {
-			d := float64(v) - k
-			s += d
-			ss += d * d
+		run := x[(b*c+c0)*space : (b*c+c0+nb)*space]
+		if space == 1 {
+			for j, val := range run {
+				d := float64(val) - k[j]
+				s[j] += d
+				ss[j] += d * d
+			}
+			continue
+		}
+		for j := 0; j < nb; j++ {
+			kj, sj, ssj := k[j], s[j], ss[j]
+			for _, val := range run[j*space : (j+1)*space] {
+				d := float64(val) - kj
+				sj += d
+				ssj += d * d
+			}
+			s[j], ss[j] = sj, ssj
 		}
 	}
 	cnt := float64(batch * space)
-	mean = s / cnt
-	return k + mean, max(ss/cnt-mean*mean, 0)
+	for j := 0; j < nb; j++ {
+		mu := s[j] / cnt
+		m[j], v[j] = k[j]+mu, max(ss[j]/cnt-mu*mu, 0)
+	}
 }
 
 func (n BatchNorm) Backward(a *Args) {
@@ -133,54 +181,73 @@ func (n BatchNorm) Backward(a *Args) {
 	mean, inv := a.Scratch[:c], a.Scratch[c:2*c]
 	dx, dgamma, dbeta := a.InGrad[0], a.InGrad[1], a.InGrad[2]
 	count := float64(a.Batch * space)
-	for ch := 0; ch < c; ch++ {
-		m, is := mean[ch], inv[ch]
+	step := blockChannels(space)
+	for c0 := 0; c0 < c; c0 += step {
+		nb := min(step, c-c0)
+		mu, is := mean[c0:c0+nb], inv[c0:c0+nb]
 		// Σdy and Σdy·x̂ serve the parameter gradients and, in training,
 		// the gradient through the batch statistics.
-		var sdy, sdyx float64
+		var sdy, sdyx [bnBlock]float64
 		for b := 0; b < a.Batch; b++ {
-			off := (b*c + ch) * space
-			xs, dys := x[off:][:space], dy[off:][:space]
-			for i, g := range dys {
-				sdy += float64(g)
-				sdyx += float64(g) * float64((xs[i]-m)*is)
+			lo, hi := (b*c+c0)*space, (b*c+c0+nb)*space
+			xr, dyr := x[lo:hi], dy[lo:hi]
+			if space == 1 {
+				xr = xr[:len(mu)]
+				for j, g := range dyr[:len(mu)] {
+					sdy[j] += float64(g)
+					sdyx[j] += float64(g * (xr[j] - mu[j]) * is[j])
+				}
+				continue
+			}
+			for j := range mu {
+				m, s := mu[j], is[j]
+				var t, tx float64
+				xs := xr[j*space : (j+1)*space]
+				for i, g := range dyr[j*space : (j+1)*space] {
+					t += float64(g)
+					tx += float64(g * (xs[i] - m) * s)
+				}
+				sdy[j] += t
+				sdyx[j] += tx
 			}
 		}
-		if dgamma != nil {
-			dgamma.Data[ch] += float32(sdyx)
-		}
-		if dbeta != nil {
-			dbeta.Data[ch] += float32(sdy)
+		for j := range mu {
+			if dgamma != nil {
+				dgamma.Data[c0+j] += float32(sdyx[j])
+			}
+			if dbeta != nil {
+				dbeta.Data[c0+j] += float32(sdy[j])
+			}
 		}
 		if dx == nil {
 			continue
 		}
-		gs := gamma[ch] * is
-		if !a.Train {
-			// Running statistics are constants: a plain affine map.
-			for b := 0; b < a.Batch; b++ {
-				off := (b*c + ch) * space
-				addScaled(dx.Data[off:][:space], dy[off:][:space], gs)
+		// Training: dx = γσ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)). Evaluation:
+		// the running statistics are constants and dx = γσ⁻¹·dy.
+		var gs, md, mdx [bnBlock]float32
+		for j := range mu {
+			gs[j] = gamma[c0+j] * is[j]
+			if a.Train {
+				md[j], mdx[j] = float32(sdy[j]/count), float32(sdyx[j]/count)*is[j]
 			}
-			continue
 		}
-		// dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂))
-		mdy, mdyx := float32(sdy/count), float32(sdyx/count)
 		for b := 0; b < a.Batch; b++ {
-			off := (b*c + ch) * space
-			xs, dys, dxs := x[off:][:space], dy[off:][:space], dx.Data[off:][:space]
-			for i, g := range dys {
-				xh := (xs[i] - m) * is
-				dxs[i] += gs * (g - mdy - xh*mdyx)
+			lo, hi := (b*c+c0)*space, (b*c+c0+nb)*space
+			xr, dyr, dxr := x[lo:hi], dy[lo:hi], dx.Data[lo:hi]
+			if space == 1 {
+				xr, dxr = xr[:len(mu)], dxr[:len(mu)]
+				for j, g := range dyr[:len(mu)] {
+					dxr[j] += gs[j] * (g - md[j] - (xr[j]-mu[j])*mdx[j])
+				}
+				continue
+			}
+			for j := range mu {
+				m, s, d, dxh := mu[j], gs[j], md[j], mdx[j]
+				xs, dxs := xr[j*space:(j+1)*space], dxr[j*space:(j+1)*space]
+				for i, g := range dyr[j*space : (j+1)*space] {
+					dxs[i] += s * (g - d - (xs[i]-m)*dxh)
+				}
 			}
 		}
-	}
-}
-
-// addScaled computes dst[i] += s·src[i].
-func addScaled(dst, src []float32, s float32) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += s * v
 	}
 }

@@ -41,6 +41,9 @@ func TestGradBatchNorm(t *testing.T) {
 		{name: "vectors train batch 2", batch: 2, train: true, build: bn(3)},
 		{name: "images train", batch: 2, train: true, build: bn(3, 3, 5)},
 		{name: "images train batch 1", batch: 1, train: true, build: bn(2, 3, 3)},
+		// More channels than one block holds, ending in a partial block.
+		{name: "vectors train 70", batch: 3, train: true, build: bn(70)},
+		{name: "images train 20x2x2", batch: 2, train: true, build: bn(20, 2, 2)},
 		{name: "vectors eval", batch: 3, build: bnEval(5)},
 		{name: "images eval batch 1", batch: 1, build: bnEval(3, 2, 3)},
 		{name: "two consumers train", batch: 4, train: true, build: func(b *Builder) *Node {

@@ -22,8 +22,9 @@ func Numel(shape []int) int {
 	return n
 }
 
-// Size is the number of elements.
-func (t *Tensor) Size() int { return len(t.Data) }
+// Size is the number of elements the shape holds (also for the shape-only
+// tensors of a shape builder, which have no data).
+func (t *Tensor) Size() int { return Numel(t.Shape) }
 
 // Zero sets every element to 0.
 func (t *Tensor) Zero() { clear(t.Data) }

@@ -57,6 +57,19 @@ func checkObjective(p *Program) hcl.Diagnostics {
 	size := graph.Numel(ds.Shape)
 	var diags hcl.Diagnostics
 	add := func(d *hcl.Diagnostic) { diags = append(diags, d) }
+	if ev := p.Exp.Evaluate; ev != nil {
+		for _, m := range ev.Metrics {
+			if !contains(supportedMetrics[o.Kind], m) {
+				subject := ev.DeclRange
+				if r, ok := ev.Ranges["metrics"]; ok {
+					subject = r
+				}
+				add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Metric not available for this objective",
+					Detail:  fmt.Sprintf("A %s objective can evaluate %v; %q is not among them.", o.Kind, supportedMetrics[o.Kind], m),
+					Subject: subject.Ptr()})
+			}
+		}
+	}
 	switch o.Kind {
 	case "elbo":
 		enc, dec := p.Model(o.Encoder), p.Model(o.Decoder)
@@ -134,9 +147,10 @@ func checkObjective(p *Program) hcl.Diagnostics {
 		}
 		if ds.NumClasses == 0 {
 			add(objDiag(o, "data", "Data has no labels", "A classifier needs labelled data; %q has none.", o.Data))
-		} else if len(m.OutputShapes) != 1 || !equalShape(m.OutputShapes[0], []int{ds.NumClasses}) {
+		} else if len(m.OutputShapes) == 0 || !equalShape(m.OutputShapes[0], []int{ds.NumClasses}) {
+			// Further outputs (features for FID, say) are allowed; the first is the logits.
 			add(objDiag(o, "model", "Classifier output does not match the classes",
-				"The classifier must output [%d] logits (one per class of %q); %q outputs %v.", ds.NumClasses, o.Data, m.Name, shapesString(m.OutputShapes)))
+				"The classifier's first output must be [%d] logits (one per class of %q); %q outputs %v.", ds.NumClasses, o.Data, m.Name, shapesString(m.OutputShapes)))
 		}
 	}
 	return diags

@@ -29,7 +29,7 @@ func runCompare(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return badInput("compare takes two or more run ids, or --sweep ID")
 	}
-	store, err := openExisting(&c)
+	store, err := openExisting(ctx, &c)
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,8 @@ type Env struct {
 
 // Exit statuses (DESIGN.md §4).
 const (
-	exitOK      = 0
-	exitFailed  = 1 // a run failed: diverged, interrupted
+	exitOK       = 0
+	exitFailed   = 1 // a run failed: diverged, interrupted
 	exitBadInput = 2 // the user's input is wrong
 )
 
@@ -43,7 +43,9 @@ type inputError struct {
 
 func (e *inputError) Error() string { return e.msg }
 
-func badInput(format string, args ...any) error { return &inputError{msg: fmt.Sprintf(format, args...)} }
+func badInput(format string, args ...any) error {
+	return &inputError{msg: fmt.Sprintf(format, args...)}
+}
 
 // runFailedError is a run that ended failed or interrupted (status 1).
 type runFailedError struct{ msg string }

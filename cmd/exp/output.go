@@ -10,14 +10,14 @@ import (
 
 // RunJSON is a run as DESIGN.md §4 prints it.
 type RunJSON struct {
-	ID         string             `json:"id"`
-	Experiment string             `json:"experiment"`
-	Status     string             `json:"status"`
-	Error      string             `json:"error"`
-	Seed       int64              `json:"seed"`
-	Params     map[string]any     `json:"params"`
-	Metrics    map[string]any     `json:"metrics"` // null where a value is NaN or infinite
-	Artifacts  []ArtifactJSON     `json:"artifacts"`
+	ID         string         `json:"id"`
+	Experiment string         `json:"experiment"`
+	Status     string         `json:"status"`
+	Error      string         `json:"error"`
+	Seed       int64          `json:"seed"`
+	Params     map[string]any `json:"params"`
+	Metrics    map[string]any `json:"metrics"` // null where a value is NaN or infinite
+	Artifacts  []ArtifactJSON `json:"artifacts"`
 }
 
 // ArtifactJSON is one artifact of a run.

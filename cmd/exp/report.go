@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"image/color"
@@ -57,7 +58,7 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	if f.Limit < 0 {
 		return badInput("--limit must not be negative, got %d", f.Limit)
 	}
-	store, err := openExisting(&c)
+	store, err := openExisting(ctx, &c)
 	if err != nil {
 		return err
 	}
@@ -75,6 +76,9 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return badInput("--out %s: %v", out, err)
+		}
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s: %d runs, %d plots, %d images, %d sweeps\n",

@@ -186,6 +186,9 @@ func TestReportFilterAndEmpty(t *testing.T) {
 	if code, _, errOut := execExp(t, "report", "--db", filepath.Join(f.dir, "missing.db"), "--out", filepath.Join(f.dir, "r.html")); code != exitBadInput {
 		t.Errorf("missing database: status %d, %s", code, errOut)
 	}
+	if code, _, _ := f.exec("report", "--out", filepath.Join(f.dir, "no", "such", "r.html")); code != exitBadInput {
+		t.Errorf("--out in a missing folder: status %d", code)
+	}
 	if code, _, _ := f.exec("report", "--sort", "x"); code != exitBadInput {
 		t.Errorf("unknown flag: status %d", code)
 	}

@@ -53,6 +53,7 @@ func runRuns(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		defer store.Close()
+		markStale(ctx, store)
 		if runs, err = store.Runs(ctx, f); err != nil {
 			return storeErr(err)
 		}
@@ -123,11 +124,23 @@ func dbExists(path string) bool {
 
 // openExisting opens the store for a command that reads a run the user
 // named; a missing file is the user's mistake.
-func openExisting(c *common) (*tracking.Store, error) {
+func openExisting(ctx context.Context, c *common) (*tracking.Store, error) {
 	if !dbExists(c.db) {
 		return nil, badInput("no database at %s (--db or EXP_DB names another)", c.db)
 	}
-	return openStore(c)
+	store, err := openStore(c)
+	if err != nil {
+		return nil, err
+	}
+	markStale(ctx, store)
+	return store, nil
+}
+
+// markStale marks as interrupted the runs left "running" by a process of
+// this host that is gone, so that listings do not show the dead as alive.
+// A store the user may not write to is still read: the error is dropped.
+func markStale(ctx context.Context, store *tracking.Store) {
+	_, _ = store.MarkStale(ctx, 0)
 }
 
 // storeErr turns the store's answers to a user's ids, statuses and sort

@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -360,6 +361,33 @@ func TestQueryInjection(t *testing.T) {
 	}
 	if got := count(); got != before {
 		t.Fatalf("%d runs after hostile metric names, %d before", got, before)
+	}
+}
+
+func TestRunsMarksDeadRunsInterrupted(t *testing.T) {
+	f := newQueryFixture(t)
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip(err)
+	}
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Skip(err)
+	}
+	dead, err := f.store.CreateRun(context.Background(), tracking.RunInfo{Experiment: "vae", Host: host, PID: child.Process.Pid, TrialIndex: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alive, err := f.store.CreateRun(context.Background(), tracking.RunInfo{Experiment: "vae", Host: host, PID: os.Getpid(), TrialIndex: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := f.mustExec("runs")
+	if row := tableRow(t, out, dead); !strings.Contains(row, "interrupted") {
+		t.Errorf("the run of a dead process: %q", row)
+	}
+	if row := tableRow(t, out, alive); !strings.Contains(row, "running") {
+		t.Errorf("the run of a live process: %q", row)
 	}
 }
 

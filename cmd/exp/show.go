@@ -25,7 +25,7 @@ func runShow(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return badInput("show takes one run id")
 	}
-	store, err := openExisting(&c)
+	store, err := openExisting(ctx, &c)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@ torch.manual_seed(0)
 
 
 def flat(t):
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
+    # 9 significant digits round-trip a float32.
+    return [float("%.9g" % v) for v in t.detach().reshape(-1).tolist()]
 
 
 def grads(out, leaves):
@@ -67,5 +68,7 @@ print(json.dumps({
     "batchnorm": [
         bn_case("vectors", (5, 3), 0.1),
         bn_case("images", (3, 2, 2, 3), 0.3),
+        bn_case("vectors in two blocks", (6, 70), 0.1),
+        bn_case("images in two blocks", (2, 20, 2, 2), 0.1),
     ],
 }))
