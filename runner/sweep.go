@@ -103,6 +103,9 @@ func RunSweep(ctx context.Context, e *dsl.Experiment, trials []dsl.Trial, opts S
 		go func() {
 			defer wg.Done()
 			for t := range work {
+				if ctx.Err() != nil {
+					continue // interrupted: start nothing new
+				}
 				if opts.OnTrial != nil {
 					opts.OnTrial(t, "start")
 				}
