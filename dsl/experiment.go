@@ -222,6 +222,8 @@ type SweepValue struct {
 	Dist    string // "" | "uniform" | "loguniform" | "int_uniform"
 	A, B    float64
 	Range   hcl.Range // the value expression
+
+	choiceRanges []hcl.Range // each choice's expression, when parsed
 }
 
 // EarlyStop stops unpromising trials of a sweep.

@@ -88,6 +88,9 @@ func Parse(filename string, src []byte, overrides map[string]string) (*Experimen
 		return e, diags
 	}
 	diags = append(diags, decode(e, file.Body, overrides, setRanges)...)
+	if !diags.HasErrors() && e.Sweep != nil {
+		diags = append(diags, checkSweepValues(e, file.Body, overrides)...)
+	}
 	diags = dropCascades(diags)
 	sortDiagnostics(diags)
 	return e, diags
@@ -139,17 +142,12 @@ func decode(e *Experiment, body hcl.Body, overrides map[string]string, setRanges
 		}
 	}
 
-	exps := byType["experiment"]
-	if len(exps) == 0 {
+	b, d := single(byType, "experiment")
+	diags = append(diags, d...)
+	if b == nil {
 		diags = append(diags, errorf(fileStart, "Missing experiment block",
 			"An experiment file needs one experiment \"NAME\" { ... } block."))
-	}
-	for i, b := range exps {
-		if i > 0 {
-			diags = append(diags, errorf(b.DefRange, "Duplicate experiment block",
-				"An experiment file holds one experiment; the first is at line %d.", exps[0].DefRange.Start.Line))
-			continue
-		}
+	} else {
 		diags = append(diags, p.decodeExperimentBlock(e, b)...)
 	}
 
@@ -179,18 +177,13 @@ func decode(e *Experiment, body hcl.Body, overrides map[string]string, setRanges
 		}
 	}
 
-	objs := byType["objective"]
 	objectiveOK := false
-	if len(objs) == 0 {
+	b, d = single(byType, "objective")
+	diags = append(diags, d...)
+	if b == nil {
 		diags = append(diags, errorf(fileStart, "Missing objective block",
 			"An experiment needs one objective block: objective \"elbo\", \"gan\" or \"classifier\"."))
-	}
-	for i, b := range objs {
-		if i > 0 {
-			diags = append(diags, errorf(b.DefRange, "Duplicate objective block",
-				"An experiment has one objective; the first is at line %d.", objs[0].DefRange.Start.Line))
-			continue
-		}
+	} else {
 		o, d := p.decodeObjectiveBlock(b)
 		diags = append(diags, d...)
 		e.Objective = o
@@ -225,43 +218,43 @@ func decode(e *Experiment, body hcl.Body, overrides map[string]string, setRanges
 	}
 
 	e.Train = defaultTrain(fileStart)
-	for i, b := range byType["train"] {
-		if i > 0 {
-			diags = append(diags, errorf(b.DefRange, "Duplicate train block",
-				"An experiment has one train block; the first is at line %d.", byType["train"][0].DefRange.Start.Line))
-			continue
-		}
-		t, d := p.decodeTrainBlock(b)
-		diags = append(diags, d...)
+	if b, d := single(byType, "train"); b != nil {
+		t, dd := p.decodeTrainBlock(b)
+		diags = append(append(diags, d...), dd...)
 		e.Train = t
 	}
 
-	for i, b := range byType["evaluate"] {
-		if i > 0 {
-			diags = append(diags, errorf(b.DefRange, "Duplicate evaluate block",
-				"An experiment has one evaluate block; the first is at line %d.", byType["evaluate"][0].DefRange.Start.Line))
-			continue
-		}
+	if b, d := single(byType, "evaluate"); b != nil {
 		var obj *Objective
 		if objectiveOK {
-			obj = e.Objective
+			obj = e.Objective // metrics are checked against a sound objective only
 		}
-		ev, d := p.decodeEvaluateBlock(b, obj, e)
-		diags = append(diags, d...)
+		ev, dd := p.decodeEvaluateBlock(b, obj)
+		diags = append(append(diags, d...), dd...)
 		e.Evaluate = ev
 	}
 
-	for i, b := range byType["sweep"] {
-		if i > 0 {
-			diags = append(diags, errorf(b.DefRange, "Duplicate sweep block",
-				"An experiment has one sweep block; the first is at line %d.", byType["sweep"][0].DefRange.Start.Line))
-			continue
-		}
-		s, d := p.decodeSweepBlock(b)
-		diags = append(diags, d...)
+	if b, d := single(byType, "sweep"); b != nil {
+		s, dd := p.decodeSweepBlock(b)
+		diags = append(append(diags, d...), dd...)
 		e.Sweep = s
 	}
 	return diags
+}
+
+// single returns the first block of a type that appears at most once,
+// reporting any other.
+func single(byType map[string][]*hcl.Block, typ string) (*hcl.Block, hcl.Diagnostics) {
+	blocks := byType[typ]
+	if len(blocks) == 0 {
+		return nil, nil
+	}
+	var diags hcl.Diagnostics
+	for _, b := range blocks[1:] {
+		diags = append(diags, errorf(b.DefRange, "Duplicate "+typ+" block",
+			"An experiment has one %s block; the first is at line %d.", typ, blocks[0].DefRange.Start.Line))
+	}
+	return blocks[0], diags
 }
 
 var experimentSchema = &hcl.BodySchema{

@@ -252,6 +252,7 @@ func (p *parser) decodeSweepValue(v *Variable, expr hcl.Expression, method strin
 			continue
 		}
 		sv.Choices = append(sv.Choices, c)
+		sv.choiceRanges = append(sv.choiceRanges, e.Range())
 	}
 	if diags.HasErrors() {
 		return nil, diags
@@ -590,4 +591,58 @@ func splitmix64(x uint64) uint64 {
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
 	return x ^ (x >> 31)
+}
+
+// maxSweepChecks bounds how many sweep values checkSweepValues decodes
+// the file with.
+const maxSweepChecks = 256
+
+// checkSweepValues decodes the file once per sweep value (each choice, and
+// both ends of each distribution), with that value alone overriding the
+// variable, and reports a value that makes the file invalid, such as
+// lr = [0, 0.1] where lr must be positive. Values interact only through
+// shapes, which are the runner's to check. At most maxSweepChecks values
+// are tried.
+func checkSweepValues(e *Experiment, body hcl.Body, overrides map[string]string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	checks := 0
+	for _, v := range e.Sweep.Values {
+		values, ranges := v.Choices, v.choiceRanges
+		if v.Dist != "" {
+			a, b := any(v.A), any(v.B)
+			if v.Dist == "int_uniform" {
+				a, b = int64(v.A), int64(v.B)
+			}
+			values, ranges = []any{a, b}, []hcl.Range{v.Range, v.Range}
+		}
+		for i, val := range values {
+			if checks == maxSweepChecks {
+				return diags
+			}
+			checks++
+			set := make(map[string]string, len(overrides)+1)
+			for k, s := range overrides {
+				set[k] = s
+			}
+			set[v.Name] = FormatValue(val)
+			trial := &Experiment{Filename: e.Filename, Source: e.Source}
+			for _, d := range dropCascades(decode(trial, body, set, nil)) {
+				if d.Severity != hcl.DiagError {
+					continue
+				}
+				rng := v.Range
+				if i < len(ranges) {
+					rng = ranges[i]
+				}
+				where := ""
+				if d.Subject != nil {
+					where = fmt.Sprintf(" at line %d", d.Subject.Start.Line)
+				}
+				diags = append(diags, errorf(rng, "Invalid sweep value",
+					"With %s = %s the experiment is invalid%s: %s: %s", v.Name, FormatValue(val), where, d.Summary, d.Detail))
+				break
+			}
+		}
+	}
+	return diags
 }

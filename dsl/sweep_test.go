@@ -236,8 +236,8 @@ variable "act" { default = "relu" }
 		got[v.Name] = v.Choices
 	}
 	want := map[string][]any{
-		"lr":     {1.0, 0.5},                // a float variable takes ints, as floats
-		"latent": {int64(8), int64(16)},     // an int variable takes whole numbers
+		"lr":     {1.0, 0.5},            // a float variable takes ints, as floats
+		"latent": {int64(8), int64(16)}, // an int variable takes whole numbers
 		"shape":  {[]any{int64(32)}, []any{int64(64), int64(64), int64(64)}},
 		"flag":   {true, false},
 		"act":    {"x"},

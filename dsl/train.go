@@ -110,7 +110,7 @@ func (p *parser) decodeTrainBlock(block *hcl.Block) (*Train, hcl.Diagnostics) {
 
 // decodeEvaluateBlock decodes the evaluate block; obj is the objective when
 // it decoded cleanly (metric compatibility is checked only then).
-func (p *parser) decodeEvaluateBlock(block *hcl.Block, obj *Objective, e *Experiment) (*Evaluate, hcl.Diagnostics) {
+func (p *parser) decodeEvaluateBlock(block *hcl.Block, obj *Objective) (*Evaluate, hcl.Diagnostics) {
 	ev := &Evaluate{IWAESamples: 100, NumSamples: 10000, Ranges: map[string]hcl.Range{}, DeclRange: block.DefRange}
 	content, diags := block.Body.Content(evaluateSchema)
 	attrs := content.Attributes
@@ -187,25 +187,6 @@ func (p *parser) decodeEvaluateBlock(block *hcl.Block, obj *Objective, e *Experi
 		}
 	}
 	return ev, diags
-}
-
-// stringsWithRanges decodes a list of strings with each element's range.
-func (p *parser) stringsWithRanges(attr *hcl.Attribute) ([]string, []hcl.Range, hcl.Diagnostics) {
-	elems, ranges, diags := p.listElems(attr)
-	if diags.HasErrors() {
-		return nil, nil, diags
-	}
-	out := make([]string, len(elems))
-	for i, e := range elems {
-		s, ok := stringValue(e)
-		if !ok {
-			diags = append(diags, errorf(ranges[i], "Incorrect attribute value type",
-				"%s must be a list of strings; element %d is %s.", attr.Name, i, friendlyType(e)))
-			continue
-		}
-		out[i] = s
-	}
-	return out, ranges, diags
 }
 
 var everyRE = regexp.MustCompile(`^\s*([0-9]+)\s*(steps?|epochs?)\s*$`)

@@ -200,17 +200,6 @@ func (p *parser) enumAttr(attr *hcl.Attribute, options []string) (string, hcl.Di
 		"%s must be %s; got %q.%s", attr.Name, quoteList(options), s, didYouMean(s, options)))
 }
 
-func (p *parser) boolAttr(attr *hcl.Attribute) (bool, hcl.Diagnostics) {
-	v, diags := p.eval(attr)
-	if diags.HasErrors() {
-		return false, diags
-	}
-	if v.Type() != cty.Bool {
-		return false, append(diags, typeError(attr, "true or false", v))
-	}
-	return v.True(), diags
-}
-
 // listElems evaluates a list attribute and returns its elements with the
 // range of each element's expression when the list is written literally.
 func (p *parser) listElems(attr *hcl.Attribute) ([]cty.Value, []hcl.Range, hcl.Diagnostics) {
@@ -236,20 +225,27 @@ func (p *parser) listElems(attr *hcl.Attribute) ([]cty.Value, []hcl.Range, hcl.D
 }
 
 func (p *parser) stringsAttr(attr *hcl.Attribute) ([]string, hcl.Diagnostics) {
+	out, _, diags := p.stringsWithRanges(attr)
+	return out, diags
+}
+
+// stringsWithRanges decodes a list of strings with each element's range.
+func (p *parser) stringsWithRanges(attr *hcl.Attribute) ([]string, []hcl.Range, hcl.Diagnostics) {
 	elems, ranges, diags := p.listElems(attr)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, nil, diags
 	}
-	out := make([]string, 0, len(elems))
+	out := make([]string, len(elems))
 	for i, e := range elems {
-		if e.IsNull() || e.Type() != cty.String {
+		s, ok := stringValue(e)
+		if !ok {
 			diags = append(diags, errorf(ranges[i], "Incorrect attribute value type",
 				"%s must be a list of strings; element %d is %s.", attr.Name, i, friendlyType(e)))
 			continue
 		}
-		out = append(out, e.AsString())
+		out[i] = s
 	}
-	return out, diags
+	return out, ranges, diags
 }
 
 // Bounds on shapes: each dimension and the product of all of them.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/exp-ml/exp/dsl"
 	"github.com/exp-ml/exp/tracking"
 )
 
@@ -32,16 +31,9 @@ func Reproduce(ctx context.Context, runID string, opts Options) (*Reproduction, 
 	if err != nil {
 		return nil, err
 	}
-	e, diags := dsl.Parse(old.Filename, []byte(old.Source), stringParams(old.Params))
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("run %s: stored source no longer parses: %s", old.ID, diags.Error())
-	}
-	if e.Seed != old.Seed {
-		return nil, fmt.Errorf("run %s: stored seed %d differs from its source's %d", old.ID, old.Seed, e.Seed)
-	}
-	p, diags := Compile(e, CompileOptions{})
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("run %s: stored source no longer compiles: %s", old.ID, diags.Error())
+	p, err := recompile(old)
+	if err != nil {
+		return nil, err
 	}
 	oldSeries, err := opts.Store.AllSeries(ctx, old.ID)
 	if err != nil {

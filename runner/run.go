@@ -176,21 +176,26 @@ func finish(ctx context.Context, opts Options, id string, err error) (*Result, e
 // checkpoint; the result equals an uninterrupted run's, bit for bit.
 func Resume(ctx context.Context, runID string, opts Options) (*Result, error) {
 	store := opts.Store
+	// A run left "running" by a process that died is interrupted, not live.
+	if _, err := store.MarkStale(ctx, 0); err != nil {
+		return nil, err
+	}
 	run, err := store.Run(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
-	if run.Status == tracking.StatusCompleted {
-		return nil, fmt.Errorf("run %s already completed", run.ID)
+	switch run.Status {
+	case tracking.StatusInterrupted:
+	case tracking.StatusRunning:
+		return nil, fmt.Errorf("run %s is still running (process %d on %s)", run.ID, run.PID, run.Host)
+	default:
+		return nil, fmt.Errorf("run %s is %s; only interrupted runs resume", run.ID, run.Status)
 	}
-	e, diags := dsl.Parse(run.Filename, []byte(run.Source), stringParams(run.Params))
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("run %s: stored source no longer parses: %s", run.ID, diags.Error())
+	p, err := recompile(run)
+	if err != nil {
+		return nil, err
 	}
-	p, diags := Compile(e, CompileOptions{})
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("run %s: stored source no longer compiles: %s", run.ID, diags.Error())
-	}
+	e := p.Exp
 	trainDS, evalDS, err := loadData(e)
 	if err != nil {
 		return nil, err
@@ -201,13 +206,27 @@ func Resume(ctx context.Context, runID string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	t.runID, t.runDir = run.ID, run.RunDir
-	ckpt, err := latestCheckpoint(run)
-	if err != nil {
-		return nil, err
+	if t.runDir == "" { // killed before its folder was made
+		if opts.RunsDir == "" {
+			opts.RunsDir = "runs"
+		}
+		t.runDir = filepath.Join(opts.RunsDir, run.ID)
 	}
-	if err := t.loadCheckpoint(ckpt); err != nil {
-		return nil, err
+	hasCheckpoint := false
+	for _, a := range run.Artifacts {
+		hasCheckpoint = hasCheckpoint || a.Kind == "checkpoint"
 	}
+	if hasCheckpoint {
+		ckpt, err := latestCheckpoint(run)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.loadCheckpoint(ckpt); err != nil {
+			return nil, err
+		}
+	}
+	// Without a checkpoint the run starts again from step 0: the fresh
+	// trainer is exactly the one the run began with.
 	host, _ := os.Hostname()
 	if err := store.ReopenRun(ctx, run.ID, host, os.Getpid()); err != nil {
 		return nil, err
@@ -215,7 +234,12 @@ func Resume(ctx context.Context, runID string, opts Options) (*Result, error) {
 	if err := store.DeleteMetricsAfter(ctx, run.ID, t.step); err != nil {
 		return nil, err
 	}
-	opts.Log.Info().Str("run", run.ID).Int("step", t.step).Msg("resuming from checkpoint")
+	if !hasCheckpoint {
+		if err := t.prepareDir(ctx); err != nil {
+			return finish(ctx, opts, run.ID, err)
+		}
+	}
+	opts.Log.Info().Str("run", run.ID).Int("step", t.step).Msg("resuming")
 	t.start = time.Now()
 	return finish(ctx, opts, run.ID, t.loop(ctx))
 }

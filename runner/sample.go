@@ -25,13 +25,9 @@ func loadRun(ctx context.Context, store *tracking.Store, runID string) (*trackin
 	if err != nil {
 		return nil, nil, err
 	}
-	e, diags := dsl.Parse(run.Filename, []byte(run.Source), stringParams(run.Params))
-	if diags.HasErrors() {
-		return nil, nil, fmt.Errorf("run %s: stored source no longer parses: %s", run.ID, diags.Error())
-	}
-	p, diags := Compile(e, CompileOptions{})
-	if diags.HasErrors() {
-		return nil, nil, fmt.Errorf("run %s: stored source no longer compiles: %s", run.ID, diags.Error())
+	p, err := recompile(run)
+	if err != nil {
+		return nil, nil, err
 	}
 	ckpt, err := latestCheckpoint(run)
 	if err != nil {
@@ -117,4 +113,19 @@ func Sample(ctx context.Context, store *tracking.Store, runID string, so SampleO
 		return img.WriteScatter(so.Out, pts, nil)
 	}
 	return img.WriteGrid(so.Out, x, so.N, shape[0], shape[1], shape[2], cols, lo, 1)
+}
+
+// recompile rebuilds a stored run's program from its source, variables and
+// seed (a sweep trial's seed is not its file's).
+func recompile(run *tracking.Run) (*Program, error) {
+	e, diags := dsl.Parse(run.Filename, []byte(run.Source), stringParams(run.Params))
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("run %s: stored source no longer parses: %s", run.ID, diags.Error())
+	}
+	e.Seed = run.Seed
+	p, diags := Compile(e, CompileOptions{})
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("run %s: stored source no longer compiles: %s", run.ID, diags.Error())
+	}
+	return p, nil
 }
