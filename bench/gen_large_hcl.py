@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a large but valid exp experiment for timing `exp validate`: the VAE of
 DESIGN.md section 2.1 with an encoder and a decoder of N dense+relu pairs each
-(so 4N + 5 layer blocks in all), in the one-attribute-per-line style DESIGN asks
+(so 4N + 3 layer blocks in all), in the one-attribute-per-line style DESIGN asks
 for. Standard library only; any python3 runs it.
 
 usage: gen_large_hcl.py [--pairs N] [--units U] OUT.hcl

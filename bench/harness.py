@@ -248,7 +248,7 @@ def workloads(env, work):
             quality=ring_quality,
             exp_quality=exp_metrics(["eval/modes", "eval/hq", "eval/reverse_kl"])),
         "validate": Workload(
-            "validate", "exp validate, generated file (%d layer blocks)" % (4 * pairs + 5),
+            "validate", "exp validate, generated file (%d layer blocks)" % (4 * pairs + 3),
             None, validate_exp[0], validate_exp[1]),
     }
     names = (env.get("BENCH_WORKLOADS") or "vae dcgan ring validate").split()
@@ -427,9 +427,12 @@ def main(argv=None, env=None, runner=run_measured, out=None, err=None):
     if not os.access(TIME, os.X_OK) and runner is run_measured:
         print("harness: %s missing: run bench/torch/install.sh" % TIME, file=err)
         return 2
-    reps = int(env.get("BENCH_REPS", "3"))
+    try:
+        reps = int(env.get("BENCH_REPS", "3"))
+    except ValueError:
+        reps = 0
     if reps < 1:
-        print("harness: BENCH_REPS must be >= 1", file=err)
+        print("harness: BENCH_REPS must be an integer >= 1", file=err)
         return 2
     keep = env.get("BENCH_OUT")
     work = os.path.abspath(keep) if keep else tempfile.mkdtemp(prefix="exp-bench-")

@@ -178,7 +178,7 @@ class HarnessTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         text = out.getvalue()
         self.assertIn("| GAN ring of 8, 5000 steps | n/a | 2.00 s (torch 1 + BLAS 2) | n/a | n/a | 100 MiB | n/a |", text)
-        self.assertIn("| exp validate, generated file (8005 layer blocks) | n/a | — (exp only) |", text)
+        self.assertIn("| exp validate, generated file (8003 layer blocks) | n/a | — (exp only) |", text)
         self.assertIn("exp skipped (/nonexistent/exp not built)", text)
         self.assertEqual(len(calls), 6, "3 reps x 2 settings, no exp")
         seeds = sorted(c[0][c[0].index("--seed") + 1] for c in calls)
@@ -228,7 +228,7 @@ class HarnessTest(unittest.TestCase):
             out = io.StringIO()
             env = self.env(EXP_BIN=exp, BENCH_REPS="1", BENCH_WORKLOADS="validate")
             self.assertEqual(harness.main([], env=env, runner=runner, out=out, err=io.StringIO()), 0)
-            self.assertIn("| exp validate, generated file (8005 layer blocks) | fail |", out.getvalue())
+            self.assertIn("| exp validate, generated file (8003 layer blocks) | fail |", out.getvalue())
             self.assertIn("- validate: exp failed (exit 1: boom)", out.getvalue())
 
     def test_bad_settings(self):
@@ -261,7 +261,7 @@ class HarnessTest(unittest.TestCase):
             env = dict(os.environ, EXP_BIN=exp, BENCH_REPS="1", BENCH_WORKLOADS="validate", BENCH_VALIDATE_PAIRS="10")
             self.assertEqual(harness.main([], env=env, out=out, err=io.StringIO()), 0)
             row = [l for l in out.getvalue().splitlines() if l.startswith("| exp validate")][0]
-            self.assertRegex(row, r"^\| exp validate, generated file \(45 layer blocks\) \| \d+\.\d\d s \| — \(exp only\)")
+            self.assertRegex(row, r"^\| exp validate, generated file \(43 layer blocks\) \| \d+\.\d\d s \| — \(exp only\)")
 
 
 @unittest.skipUnless(have_torch(), "no torch under /usr/bin/python3 (run bench/torch/install.sh)")

@@ -579,3 +579,23 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestWriteDiagnosticsFormat(t *testing.T) {
+	src := strings.Replace(base, "units = var.latent * 2", "units = var.latnet * 2", 1)
+	e, diags := Parse("test.hcl", []byte(src), nil)
+	var b strings.Builder
+	if err := WriteDiagnostics(&b, e.Files(), diags, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	want := `Error: Reference to undeclared variable
+
+  on test.hcl line 15, in model "m":
+  15:   layer "dense" "h"   { units = var.latnet * 2 }
+
+No variable named "latnet" is declared. Did you mean "latent"?
+
+`
+	if b.String() != want {
+		t.Errorf("rendered:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

@@ -19,7 +19,10 @@
 //     verbatim, bools are "true" or "false", list variables take an HCL
 //     list literal whose elements fit the default's elements.
 //   - Sweep expansion (Experiment.Expand), a pure function of the sweep and
-//     the experiment seed; see Expand for order and seeding.
+//     the experiment seed; see Expand for order and seeding. Parse also
+//     decodes the file once per sweep value (every choice, both ends of a
+//     distribution; at most 256) so that a value that breaks the file, such
+//     as lr = [0, 0.1], is reported where it is written.
 //   - Refusing hostile input before hclsyntax sees it: files over
 //     MaxSourceSize, invalid UTF-8, nesting or operator chains deeper than
 //     MaxNesting (hclsyntax recurses, and a Go stack overflow is fatal),

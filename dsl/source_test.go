@@ -95,6 +95,7 @@ func TestRecursionBounds(t *testing.T) {
 		"templates":   func(n int) string { return "a = " + rep(`"${`, n) + "1" + rep(`}"`, n) },
 		"heredocs":    func(n int) string { return "a = " + rep("<<EOT\n${", n) + "1" + rep("}\nEOT\n", n) },
 		"if":          func(n int) string { return `a = "` + rep("%{if true}", n) + "x" + rep("%{endif}", n) + `"` },
+		"if_strip":    func(n int) string { return `a = "` + rep("%{~ if true ~}", n) + "x" + rep("%{~ endif ~}", n) + `"` },
 		"for":         func(n int) string { return `a = "` + rep("%{for x in [1]}", n) + "x" + rep("%{endfor}", n) + `"` },
 		"not":         func(n int) string { return "a = " + rep("!", n) + "true" },
 		"minus":       func(n int) string { return "a = " + rep("-", n) + "1" },

@@ -497,7 +497,7 @@ func (e *Experiment) Expand() ([]Trial, hcl.Diagnostics) {
 				Overrides: make(map[string]string, len(values)),
 			}
 			for k, v := range values {
-				t.Values[v.Name] = pt[k]
+				t.Values[v.Name] = cloneValue(pt[k])
 				t.Overrides[v.Name] = FormatValue(pt[k])
 			}
 			trials = append(trials, t)
@@ -645,4 +645,18 @@ func checkSweepValues(e *Experiment, body hcl.Body, overrides map[string]string)
 		}
 	}
 	return diags
+}
+
+// cloneValue copies lists, so that no two trials, and no trial and the
+// sweep, share one.
+func cloneValue(v any) any {
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	out := make([]any, len(list))
+	for i, e := range list {
+		out[i] = cloneValue(e)
+	}
+	return out
 }

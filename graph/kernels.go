@@ -1,41 +1,180 @@
 package graph
 
-import "math"
+// Elementwise kernels shared by ops, losses and optimizers. Each is a scalar
+// loop, the reference, preceded by a vector kernel (kernels_amd64.s, AVX2)
+// that covers the longest prefix of whole 8-float blocks and returns where
+// the scalar loop takes over. The vector kernels perform the reference's
+// float32 operations in the same order, so the results are bitwise the same
+// with or without them; kernels_test.go checks each one both ways.
+//
+// Sums that decide a number (a loss, a gradient norm) accumulate in float64
+// in one fixed order on every path: see lanes.
 
-// Elementwise kernels shared by ops, losses and optimizers. They are the
-// scalar reference; faster versions must match them (see kernels_test.go).
+// lanes is the float64 summation order of the reducing kernels: terms come
+// in blocks of 8, lane j adds float64(t[j]) + float64(t[j+4]) of each block,
+// and sum combines the lanes as (l0 + l2) + (l1 + l3). Terms after the last
+// whole block are then added to that sum one by one, in order.
+type lanes [4]float64
+
+// add8 adds one block of terms, in float64.
+func (a *lanes) add8(t *[8]float64) {
+	for j := range 4 {
+		a[j] += t[j] + t[j+4]
+	}
+}
+
+func (a *lanes) sum() float64 { return (a[0] + a[2]) + (a[1] + a[3]) }
 
 // addTo computes dst[i] += src[i].
 func addTo(dst, src []float32) {
 	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += v
+	for i := addToVec(dst, src); i < len(dst); i++ {
+		dst[i] += src[i]
 	}
 }
 
 // AddTo computes dst[i] += src[i]; exported for optimizers and objectives.
 func AddTo(dst, src []float32) { addTo(dst, src) }
 
+// add3 computes dst[i] = a[i] + b[i].
+func add3(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := add3Vec(dst, a, b); i < len(dst); i++ {
+		dst[i] = a[i] + b[i]
+	}
+}
+
 // Scale computes dst[i] *= s.
 func Scale(dst []float32, s float32) {
-	for i := range dst {
+	for i := scaleVec(dst, s); i < len(dst); i++ {
 		dst[i] *= s
 	}
 }
 
-// sigmoid32 is 1/(1+e^-x), stable for large |x|.
-func sigmoid32(x float32) float32 {
-	if x >= 0 {
-		return float32(1 / (1 + math.Exp(-float64(x))))
+// reluForward computes y = max(x, 0) (NaN stays NaN, −0 becomes +0).
+func reluForward(y, x []float32) {
+	x = x[:len(y)]
+	for i := reluFwdVec(y, x); i < len(y); i++ {
+		y[i] = max(x[i], 0)
 	}
-	e := math.Exp(float64(x))
-	return float32(e / (1 + e))
 }
 
-// softplus is log(1+e^x) without overflow.
-func softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
+// reluBackward adds dy where x > 0 into dx (+0 elsewhere).
+func reluBackward(dx, x, dy []float32) {
+	x, dy = x[:len(dx)], dy[:len(dx)]
+	for i := reluBwdVec(dx, x, dy); i < len(dx); i++ {
+		var d float32
+		if x[i] > 0 {
+			d = dy[i]
+		}
+		dx[i] += d
 	}
-	return math.Log1p(math.Exp(x))
+}
+
+// leakyForward computes y = x for x > 0, slope·x otherwise.
+func leakyForward(y, x []float32, slope float32) {
+	x = x[:len(y)]
+	for i := leakyFwdVec(y, x, slope); i < len(y); i++ {
+		if v := x[i]; v > 0 {
+			y[i] = v
+		} else {
+			y[i] = slope * v
+		}
+	}
+}
+
+// leakyBackward adds dy (x > 0) or slope·dy into dx.
+func leakyBackward(dx, x, dy []float32, slope float32) {
+	x, dy = x[:len(dx)], dy[:len(dx)]
+	for i := leakyBwdVec(dx, x, dy, slope); i < len(dx); i++ {
+		if x[i] > 0 {
+			dx[i] += dy[i]
+		} else {
+			dx[i] += float32(slope * dy[i])
+		}
+	}
+}
+
+// sigmoidForward computes y = σ(x).
+func sigmoidForward(y, x []float32) {
+	x = x[:len(y)]
+	for i := sigmoidFwdVec(y, x); i < len(y); i++ {
+		y[i] = sigmoid32(x[i])
+	}
+}
+
+// sigmoidBackward adds dy·s·(1 − s) into dx, s = σ(x) being the forward output.
+func sigmoidBackward(dx, s, dy []float32) {
+	s, dy = s[:len(dx)], dy[:len(dx)]
+	for i := sigmoidBwdVec(dx, s, dy); i < len(dx); i++ {
+		dx[i] += float32(float32(dy[i]*s[i]) * (1 - s[i]))
+	}
+}
+
+// tanhForward computes y = tanh(x).
+func tanhForward(y, x []float32) {
+	x = x[:len(y)]
+	for i := tanhFwdVec(y, x); i < len(y); i++ {
+		y[i] = tanh32(x[i])
+	}
+}
+
+// tanhBackward adds dy·(1 − t²) into dx, t = tanh(x) being the forward output.
+func tanhBackward(dx, t, dy []float32) {
+	t, dy = t[:len(dx)], dy[:len(dx)]
+	for i := tanhBwdVec(dx, t, dy); i < len(dx); i++ {
+		dx[i] += float32(dy[i] * (1 - float32(t[i]*t[i])))
+	}
+}
+
+// bernoulliTerm is one element of the Bernoulli negative log-likelihood of
+// logit l and target x in [0, 1]: softplus(l) − x·l, written as
+// (c − x)·l + log1p(e^−|l|) with c = (l > 0), a sum of two non-negative
+// parts; and scale·(σ(l) − x), its scaled gradient.
+func bernoulliTerm(l, x, scale float32) (term, grad float32) {
+	u, w, r := sigmoidParts(l)
+	var c float32
+	sig := float32(u * r)
+	if l > 0 {
+		c, sig = 1, r
+	}
+	term = float32((c-x)*l) + log1pParts(u, w, r)
+	return term, float32(scale * (sig - x))
+}
+
+// bernoulliSum returns Σ bernoulliTerm over l, in lanes order, and adds the
+// gradient terms into grad when it is not nil. x nil means the constant
+// target xc for every element.
+func bernoulliSum(l, x []float32, xc float32, grad []float32, scale float32) float64 {
+	if x != nil {
+		x = x[:len(l)]
+	}
+	if grad != nil {
+		grad = grad[:len(l)]
+	}
+	var acc lanes
+	i := bernoulliVec(l, x, xc, grad, scale, &acc)
+	var t [8]float64
+	for ; i+8 <= len(l); i += 8 {
+		for j := range t {
+			t[j] = float64(bernoulliAt(l, x, xc, grad, scale, i+j))
+		}
+		acc.add8(&t)
+	}
+	s := acc.sum()
+	for ; i < len(l); i++ {
+		s += float64(bernoulliAt(l, x, xc, grad, scale, i))
+	}
+	return s
+}
+
+func bernoulliAt(l, x []float32, xc float32, grad []float32, scale float32, i int) float32 {
+	if x != nil {
+		xc = x[i]
+	}
+	term, g := bernoulliTerm(l[i], xc, scale)
+	if grad != nil {
+		grad[i] += g
+	}
+	return term
 }

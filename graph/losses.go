@@ -8,22 +8,21 @@ import "math"
 // softplus form, never as log(sigmoid(x)). When rows is non-nil, the loss of
 // each of the len(rows) equal-sized rows is written there too.
 
-// BernoulliNLL is −log p(x | logits) = Σ softplus(l) − x·l.
+// BernoulliNLL is −log p(x | logits) = Σ softplus(l) − x·l. Each term is
+// computed in float32 (bernoulliTerm) and the row sums in float64.
 func BernoulliNLL(logits, x, grad []float32, scale float32, rows []float64) float64 {
 	x = x[:len(logits)]
 	w := rowWidth(len(logits), rows)
 	var total float64
-	for r := 0; r*w < len(logits); r++ {
-		var s float64
-		for i := r * w; i < (r+1)*w; i++ {
-			l := float64(logits[i])
-			s += softplus(l) - float64(x[i])*l
-			if grad != nil {
-				grad[i] += scale * (sigmoid32(logits[i]) - x[i])
-			}
+	for lo := 0; lo < len(logits); lo += w {
+		hi := lo + w
+		var g []float32
+		if grad != nil {
+			g = grad[lo:hi]
 		}
+		s := bernoulliSum(logits[lo:hi], x[lo:hi], 0, g, scale)
 		if rows != nil {
-			rows[r] = s
+			rows[lo/w] = s
 		}
 		total += s
 	}
@@ -98,16 +97,9 @@ func ReparameterizeBackward(dz, logvar, eps, gradMu, gradLogvar []float32) {
 // with t = 0 it is −log(1 − D); a negative scale turns the gradient into
 // that of its negation (the minimax generator's log(1 − D)).
 func SigmoidCrossEntropy(logits []float32, target float32, grad []float32, scale float32) float64 {
-	t := float64(target)
-	var total float64
-	for i, l := range logits {
-		lf := float64(l)
-		total += t*softplus(-lf) + (1-t)*softplus(lf)
-		if grad != nil {
-			grad[i] += scale * (sigmoid32(l) - target)
-		}
-	}
-	return total
+	// t·softplus(−l) + (1−t)·softplus(l) = softplus(l) − t·l: the Bernoulli
+	// term with a constant target.
+	return bernoulliSum(logits, nil, target, grad, scale)
 }
 
 // MeanSigmoid is the mean of sigmoid(logits): D's average belief.

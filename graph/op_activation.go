@@ -1,9 +1,7 @@
 package graph
 
-import "math"
-
 // Elementwise activations. Each reads one input and writes an output of the
-// same shape.
+// same shape; the loops are the kernels of kernels.go.
 
 func sameOutShape(in [][]int) []int { return append([]int(nil), in[0]...) }
 
@@ -13,19 +11,12 @@ type ReLU struct{}
 func (ReLU) Kind() string              { return "relu" }
 func (ReLU) OutShape(in [][]int) []int { return sameOutShape(in) }
 func (ReLU) Forward(a *Args) {
-	x, y := a.In[0].Data, a.Out.Data[:len(a.In[0].Data)]
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
+	x := a.In[0].Data
+	reluForward(a.Out.Data[:len(x)], x)
 }
 func (ReLU) Backward(a *Args) {
-	x, dy, dx := a.In[0].Data, a.OutGrad.Data, a.InGrad[0].Data
-	dy = dy[:len(x)]
-	for i, v := range x {
-		if v > 0 {
-			dx[i] += dy[i]
-		}
-	}
+	x := a.In[0].Data
+	reluBackward(a.InGrad[0].Data[:len(x)], x, a.OutGrad.Data)
 }
 
 // LeakyReLU is x for x > 0 and Slope·x otherwise.
@@ -34,25 +25,12 @@ type LeakyReLU struct{ Slope float32 }
 func (LeakyReLU) Kind() string              { return "leaky_relu" }
 func (LeakyReLU) OutShape(in [][]int) []int { return sameOutShape(in) }
 func (l LeakyReLU) Forward(a *Args) {
-	x, y := a.In[0].Data, a.Out.Data[:len(a.In[0].Data)]
-	for i, v := range x {
-		if v > 0 {
-			y[i] = v
-		} else {
-			y[i] = l.Slope * v
-		}
-	}
+	x := a.In[0].Data
+	leakyForward(a.Out.Data[:len(x)], x, l.Slope)
 }
 func (l LeakyReLU) Backward(a *Args) {
-	x, dy, dx := a.In[0].Data, a.OutGrad.Data, a.InGrad[0].Data
-	dy = dy[:len(x)]
-	for i, v := range x {
-		if v > 0 {
-			dx[i] += dy[i]
-		} else {
-			dx[i] += l.Slope * dy[i]
-		}
-	}
+	x := a.In[0].Data
+	leakyBackward(a.InGrad[0].Data[:len(x)], x, a.OutGrad.Data, l.Slope)
 }
 
 // Sigmoid is 1/(1+e^-x).
@@ -61,17 +39,12 @@ type Sigmoid struct{}
 func (Sigmoid) Kind() string              { return "sigmoid" }
 func (Sigmoid) OutShape(in [][]int) []int { return sameOutShape(in) }
 func (Sigmoid) Forward(a *Args) {
-	x, y := a.In[0].Data, a.Out.Data[:len(a.In[0].Data)]
-	for i, v := range x {
-		y[i] = sigmoid32(v)
-	}
+	x := a.In[0].Data
+	sigmoidForward(a.Out.Data[:len(x)], x)
 }
 func (Sigmoid) Backward(a *Args) {
-	y, dy, dx := a.Out.Data, a.OutGrad.Data, a.InGrad[0].Data
-	dy = dy[:len(y)]
-	for i, s := range y {
-		dx[i] += dy[i] * s * (1 - s)
-	}
+	y := a.Out.Data
+	sigmoidBackward(a.InGrad[0].Data[:len(y)], y, a.OutGrad.Data)
 }
 
 // Tanh is the hyperbolic tangent.
@@ -80,17 +53,12 @@ type Tanh struct{}
 func (Tanh) Kind() string              { return "tanh" }
 func (Tanh) OutShape(in [][]int) []int { return sameOutShape(in) }
 func (Tanh) Forward(a *Args) {
-	x, y := a.In[0].Data, a.Out.Data[:len(a.In[0].Data)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
+	x := a.In[0].Data
+	tanhForward(a.Out.Data[:len(x)], x)
 }
 func (Tanh) Backward(a *Args) {
-	y, dy, dx := a.Out.Data, a.OutGrad.Data, a.InGrad[0].Data
-	dy = dy[:len(y)]
-	for i, t := range y {
-		dx[i] += dy[i] * (1 - t*t)
-	}
+	y := a.Out.Data
+	tanhBackward(a.InGrad[0].Data[:len(y)], y, a.OutGrad.Data)
 }
 
 // Add is the elementwise sum of two inputs of one shape.
@@ -103,12 +71,7 @@ func (Add) OutShape(in [][]int) []int {
 	}
 	return sameOutShape(in)
 }
-func (Add) Forward(a *Args) {
-	x, z, y := a.In[0].Data, a.In[1].Data, a.Out.Data
-	for i := range y {
-		y[i] = x[i] + z[i]
-	}
-}
+func (Add) Forward(a *Args) { add3(a.Out.Data, a.In[0].Data, a.In[1].Data) }
 func (Add) Backward(a *Args) {
 	for _, g := range a.InGrad {
 		if g != nil {

@@ -29,10 +29,10 @@ const (
 func (BatchNorm) Kind() string { return "batchnorm" }
 
 func (n BatchNorm) OutShape(in [][]int) []int {
-	x := in[0]
-	if len(x) < 1 || len(in) != 3 {
+	if len(in) != 3 || len(in[0]) < 1 {
 		panic(fmt.Sprintf("graph: batchnorm needs x, gamma and beta, got %v", in))
 	}
+	x := in[0]
 	c := x[0]
 	for _, p := range in[1:] {
 		if len(p) != 1 || p[0] != c {

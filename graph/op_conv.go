@@ -7,9 +7,12 @@ import "fmt"
 // OH = (H+2·Padding−K)/Stride + 1.
 //
 // The whole batch goes through one GEMM over a column matrix of
-// [C·K·K, B·OH·OW]: on DCGAN's shapes that beat one GEMM per example (see
-// BenchmarkConv2DForwardBackward), because per-example products are too
-// narrow for the BLAS to split across cores.
+// [C·K·K, B·OH·OW], at the price of reordering the output and its gradient
+// between [F, B·OH·OW] and [B, F, OH·OW]. On DCGAN's costly layer (64→128
+// channels, 14×14) that beat one GEMM per example with OpenBLAS and per core
+// with gonum (BenchmarkConv2DForwardBackward): per-example products are
+// narrow (OH·OW = 49 columns). With one input channel the GEMMs are so thin
+// that the reordering costs more than it saves, but that layer is cheap.
 type Conv2D struct{ Stride, Padding int }
 
 func (Conv2D) Kind() string { return "conv2d" }

@@ -224,32 +224,47 @@ func TestGradConv2D(t *testing.T) {
 // Backward must not consume Forward's state: a second Backward after one
 // Forward adds the same gradients again (a discriminator's fake batch is
 // back-propagated once for its own loss and once for the generator's).
-func TestConv2DBackwardTwice(t *testing.T) {
-	b := NewBuilder()
-	x := b.Input("x", 2, 6, 5)
-	g := b.Build(conv(b, "c", x, 2, 3, 3, 2, 1, true))
-	rng := rand.New(rand.NewPCG(5, 6))
-	for _, p := range g.Params() {
-		copy(p.Value.Data, randSlice(rng, p.Value.Size()))
-	}
-	ws := g.NewWorkspace(3)
-	copy(ws.Input("x").Data, randSlice(rng, ws.Input("x").Size()))
-	ws.Forward(true)
-	copy(ws.OutGrad(0).Data, randSlice(rng, ws.OutGrad(0).Size()))
-	g.ZeroGrad()
-	ws.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
-	once := append([]float32(nil), ws.InputGrad("x").Data...)
-	onceW := append([]float32(nil), g.Params()[0].Grad.Data...)
-	ws.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
-	for i, v := range ws.InputGrad("x").Data {
-		if math.Abs(float64(v-2*once[i])) > 1e-5*(1+math.Abs(float64(v))) {
-			t.Fatalf("input grad [%d] after two backwards %g, want %g", i, v, 2*once[i])
-		}
-	}
-	for i, v := range g.Params()[0].Grad.Data {
-		if math.Abs(float64(v-2*onceW[i])) > 1e-5*(1+math.Abs(float64(v))) {
-			t.Fatalf("weight grad [%d] after two backwards %g, want %g", i, v, 2*onceW[i])
-		}
+func TestBackwardTwiceAddsTwice(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		build func(b *Builder) *Node
+	}{
+		{"conv2d", func(b *Builder) *Node { return conv(b, "c", b.Input("x", 2, 6, 5), 2, 3, 3, 2, 1, true) }},
+		{"conv_transpose2d", func(b *Builder) *Node { return deconv(b, "d", b.Input("x", 2, 3, 4), 2, 3, 4, 2, 1, true) }},
+		{"batchnorm", func(b *Builder) *Node { n, _ := batchNorm(b, "bn", b.Input("x", 3, 2, 2), BatchNorm{}); return n }},
+		{"dropout", func(b *Builder) *Node { return b.Apply("d", Dropout{Rate: 0.5}, b.Input("x", 9)) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := NewBuilder()
+			g := b.Build(c.build(b))
+			rng := rand.New(rand.NewPCG(5, 6))
+			for _, p := range g.Params() {
+				copy(p.Value.Data, randSlice(rng, p.Value.Size()))
+			}
+			ws := g.NewWorkspace(3)
+			ws.SetRand(rand.New(rand.NewPCG(7, 8)))
+			copy(ws.Input("x").Data, randSlice(rng, ws.Input("x").Size()))
+			ws.Forward(true)
+			copy(ws.OutGrad(0).Data, randSlice(rng, ws.OutGrad(0).Size()))
+			g.ZeroGrad()
+			ws.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
+			once := [][]float32{append([]float32(nil), ws.InputGrad("x").Data...)}
+			for _, p := range g.Params() {
+				once = append(once, append([]float32(nil), p.Grad.Data...))
+			}
+			ws.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
+			twice := [][]float32{ws.InputGrad("x").Data}
+			for _, p := range g.Params() {
+				twice = append(twice, p.Grad.Data)
+			}
+			for k := range once {
+				for i, v := range twice[k] {
+					if math.Abs(float64(v-2*once[k][i])) > 1e-5*(1+math.Abs(float64(v))) {
+						t.Fatalf("gradient %d [%d] after two backwards %g, want %g", k, i, v, 2*once[k][i])
+					}
+				}
+			}
+		})
 	}
 }
 
@@ -351,6 +366,8 @@ func benchConvLike(b *testing.B, op Op, batch int, x, w []int, f int, flops floa
 	}
 	ws := g.NewWorkspace(batch)
 	copy(ws.Input("x").Data, randSlice(rng, ws.Input("x").Size()))
+	ws.Forward(true) // touch every buffer once
+	ws.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
 	b.ResetTimer()
 	for range b.N {
 		ws.Forward(true)

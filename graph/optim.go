@@ -10,20 +10,68 @@ import "math"
 //
 //	g += decay·p; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²
 //	p −= step · m / (√v / sqrtBC2 + eps)   with step = lr / (1 − β1^t)
+//
+// The squared norm is summed per block of adamBlock elements in lanes order,
+// blocks in order, so it does not depend on how the update is split.
 func AdamUpdate(p, g, m, v []float32, beta1, beta2, step, sqrtBC2, eps, decay float32) float64 {
+	return adamUpdate(p, g, m, v, &adamConsts{beta1, 1 - beta1, beta2, 1 - beta2, step, sqrtBC2, eps, decay}, false)
+}
+
+// AdamUpdateZero is AdamUpdate that also zeroes g as it reads it, saving the
+// optimizer a separate pass over the gradient.
+func AdamUpdateZero(p, g, m, v []float32, beta1, beta2, step, sqrtBC2, eps, decay float32) float64 {
+	return adamUpdate(p, g, m, v, &adamConsts{beta1, 1 - beta1, beta2, 1 - beta2, step, sqrtBC2, eps, decay}, true)
+}
+
+// adamConsts is Adam's step in the layout the vector kernel reads.
+type adamConsts struct {
+	beta1, c1, beta2, c2, step, sqrtBC2, eps, decay float32 // c1 = 1−β1, c2 = 1−β2
+}
+
+const adamBlock = 1 << 13
+
+func adamUpdate(p, g, m, v []float32, k *adamConsts, zeroGrad bool) float64 {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	var sq float64
-	for i := range p {
-		gi := g[i]
-		sq += float64(gi) * float64(gi)
-		if decay != 0 {
-			gi += decay * p[i]
-		}
-		mi := beta1*m[i] + (1-beta1)*gi
-		vi := beta2*v[i] + (1-beta2)*gi*gi
-		m[i], v[i] = mi, vi
-		p[i] -= step * mi / (float32(math.Sqrt(float64(vi)))/sqrtBC2 + eps)
+	for lo := 0; lo < len(p); lo += adamBlock {
+		hi := min(lo+adamBlock, len(p))
+		sq += adamRange(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], k, zeroGrad)
 	}
+	return sq
+}
+
+// adamRange updates one block and returns its squared gradient norm.
+func adamRange(p, g, m, v []float32, k *adamConsts, zeroGrad bool) float64 {
+	var acc lanes
+	i := adamVec(p, g, m, v, k, zeroGrad, &acc)
+	var t [8]float64
+	for ; i+8 <= len(p); i += 8 {
+		for j := range t {
+			t[j] = adam1(p, g, m, v, k, zeroGrad, i+j)
+		}
+		acc.add8(&t)
+	}
+	sq := acc.sum()
+	for ; i < len(p); i++ {
+		sq += adam1(p, g, m, v, k, zeroGrad, i)
+	}
+	return sq
+}
+
+// adam1 updates element i and returns its squared gradient.
+func adam1(p, g, m, v []float32, k *adamConsts, zeroGrad bool, i int) float64 {
+	gi := g[i]
+	sq := float64(float64(gi) * float64(gi))
+	if zeroGrad {
+		g[i] = 0
+	}
+	if k.decay != 0 {
+		gi += float32(k.decay * p[i])
+	}
+	mi := float32(k.beta1*m[i]) + float32(k.c1*gi)
+	vi := float32(k.beta2*v[i]) + float32(float32(k.c2*gi)*gi)
+	m[i], v[i] = mi, vi
+	p[i] -= float32(k.step*mi) / (float32(math.Sqrt(float64(vi)))/k.sqrtBC2 + k.eps)
 	return sq
 }
 

@@ -111,8 +111,8 @@ var batchNormType = &Type{
 	},
 	MinInputs: 1, MaxInputs: 1,
 	Infer: func(c Config, in [][]int) ([]int, *AttrError) {
-		if m := c.float("momentum"); m < 0 || m > 1 {
-			return nil, attrErr("momentum", "momentum must be in [0, 1], got %v", m)
+		if m := c.float("momentum"); m <= 0 || m > 1 {
+			return nil, attrErr("momentum", "momentum must be in (0, 1] (PyTorch's convention: the weight of the new batch), got %v", m)
 		}
 		if e := c.float("eps"); e <= 0 {
 			return nil, attrErr("eps", "eps must be positive, got %v", e)

@@ -58,15 +58,17 @@ func checkObjective(p *Program) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	add := func(d *hcl.Diagnostic) { diags = append(diags, d) }
 	if ev := p.Exp.Evaluate; ev != nil {
+		subject := ev.DeclRange
+		if r, ok := ev.Ranges["metrics"]; ok {
+			subject = r
+		}
 		for _, m := range ev.Metrics {
 			if !contains(supportedMetrics[o.Kind], m) {
-				subject := ev.DeclRange
-				if r, ok := ev.Ranges["metrics"]; ok {
-					subject = r
-				}
 				add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Metric not available for this objective",
 					Detail:  fmt.Sprintf("A %s objective can evaluate %v; %q is not among them.", o.Kind, supportedMetrics[o.Kind], m),
 					Subject: subject.Ptr()})
+			} else if d := checkMetricData(p, m, subject); d != nil {
+				add(d)
 			}
 		}
 	}
@@ -246,4 +248,27 @@ func bytesString(b int64) string {
 		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
 	}
 	return fmt.Sprintf("%d KiB", b>>10)
+}
+
+// checkBatch refuses batchnorm with one example per batch: training-mode
+// statistics of a single example are undefined (PyTorch refuses it too).
+func checkBatch(p *Program) hcl.Diagnostics {
+	tr := p.Exp.Train
+	if tr == nil || tr.BatchSize >= 2 {
+		return nil
+	}
+	for _, m := range p.Models {
+		for _, l := range m.Spec.Layers {
+			if l.Type == "batchnorm" {
+				subject := tr.DeclRange
+				if r, ok := tr.Ranges["batch_size"]; ok {
+					subject = r
+				}
+				return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Batch too small for batchnorm",
+					Detail:  fmt.Sprintf("Layer %q of model %q normalises over the batch, which needs batch_size >= 2.", l.Name, m.Name),
+					Subject: subject.Ptr()}}
+			}
+		}
+	}
+	return nil
 }

@@ -91,6 +91,7 @@ func Compile(e *dsl.Experiment, opts CompileOptions) (*Program, hcl.Diagnostics)
 		return nil, diags
 	}
 	diags = append(diags, checkObjective(p)...)
+	diags = append(diags, checkBatch(p)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -129,7 +130,7 @@ func inferModel(m *dsl.Model) (*Model, hcl.Diagnostics) {
 		}
 		cfg, errs := t.Resolve(values)
 		for _, err := range errs {
-			diags = append(diags, layerDiag(l, err, "Invalid layer attribute"))
+			diags = append(diags, layerDiag(l, err))
 		}
 		if len(errs) > 0 {
 			continue
@@ -155,7 +156,7 @@ func inferModel(m *dsl.Model) (*Model, hcl.Diagnostics) {
 		}
 		out, err := t.Infer(cfg, in)
 		if err != nil {
-			diags = append(diags, layerDiag(l, err, "Shape mismatch"))
+			diags = append(diags, layerDiag(l, err))
 			continue
 		}
 		shapes["layer."+l.Name] = out
@@ -189,7 +190,11 @@ func inputCount(t *layers.Type) string {
 
 // layerDiag places a layers.AttrError on the attribute, the input reference
 // or the layer block it concerns.
-func layerDiag(l *dsl.Layer, err *layers.AttrError, summary string) *hcl.Diagnostic {
+func layerDiag(l *dsl.Layer, err *layers.AttrError) *hcl.Diagnostic {
+	summary := "Invalid layer attribute"
+	if err.Input >= 0 {
+		summary = "Shape mismatch"
+	}
 	subject := l.DeclRange
 	if a, ok := l.Attrs[err.Attr]; ok && err.Attr != "" {
 		subject = a.Range

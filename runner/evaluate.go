@@ -5,7 +5,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/exp-ml/exp/dsl"
+	"github.com/exp-ml/exp/graph"
 	"github.com/exp-ml/exp/runner/data"
 	"github.com/exp-ml/exp/runner/eval"
 )
@@ -14,7 +20,7 @@ import (
 // other names are refused at compile time rather than silently skipped.
 var supportedMetrics = map[string][]string{
 	"elbo":       {"elbo", "iwae_nll", "samples", "reconstructions"},
-	"gan":        {"samples", "modes", "hq", "reverse_kl"},
+	"gan":        {"samples", "modes", "hq", "reverse_kl", "fid", "class_kl", "cond_acc", "parzen_ll"},
 	"classifier": {"accuracy"},
 }
 
@@ -22,17 +28,18 @@ var supportedMetrics = map[string][]string{
 // from the seed and the step, so evaluating never disturbs training), the
 // evaluation data and where to write artifacts.
 type evalContext struct {
-	seed      int64
-	step      int
-	data      *data.Dataset // evaluation data; nil when the block names none
-	train     *data.Dataset
-	dataShape []int
-	batch     int
-	metrics   map[string]bool
-	iwaeK     int
-	rng       *rand.Rand
-	runDir    string
-	lo, hi    float32 // pixel range of the data, for grids
+	seed       int64
+	step       int
+	data       *data.Dataset // evaluation data; nil when the block names none
+	train      *data.Dataset
+	dataShape  []int
+	batch      int
+	metrics    map[string]bool
+	iwaeK      int
+	numSamples int // generated samples for the MNIST metrics; 0 takes defaultNumSamples
+	rng        *rand.Rand
+	runDir     string
+	lo, hi     float32 // pixel range of the data, for grids
 }
 
 func (ev *evalContext) wants(m string) bool { return ev.metrics[m] }
@@ -84,5 +91,162 @@ func (ev *evalContext) ganMetrics(gm *gan) ([]namedValue, error) {
 			out = append(out, namedValue{"eval/reverse_kl", s.ReverseKL})
 		}
 	}
+	if !slices.ContainsFunc(mnistMetrics, ev.wants) {
+		return out, nil
+	}
+	n := ev.nSamples()
+	var labels []int32
+	if gm.cond {
+		// Requested labels drawn uniformly, before the noise, from the
+		// evaluation's own stream.
+		labels = make([]int32, n)
+		for i := range labels {
+			labels[i] = int32(ev.rng.IntN(gm.classes))
+		}
+	}
+	more, err := ev.mnistSampleMetrics(ev.generate(gm, n, labels), n, labels)
+	return append(out, more...), err
+}
+
+// mnistMetrics are computed from generated MNIST digits: against the
+// reference classifier (fid, class_kl, cond_acc) or MNIST's own splits
+// (parzen_ll).
+var mnistMetrics = []string{"fid", "class_kl", "cond_acc", "parzen_ll"}
+
+// defaultNumSamples is the sample count of FID as the field reports it.
+const defaultNumSamples = 10000
+
+// genChunk bounds the generator's activation memory while sampling.
+const genChunk = 250
+
+func (ev *evalContext) nSamples() int {
+	if ev.numSamples > 0 {
+		return ev.numSamples
+	}
+	return defaultNumSamples
+}
+
+// generate draws n samples from G in chunks, the noise from ev.rng, and
+// maps them from the data's pixel range [lo, hi] to [0, 1].
+func (ev *evalContext) generate(gm *gan, n int, labels []int32) []float32 {
+	b := min(genChunk, n)
+	ws := gm.g.Graph.NewWorkspace(b)
+	size := graph.Numel(gm.g.OutputShapes[0])
+	out := make([]float32, n*size)
+	z := make([]float32, b*gm.zDim)
+	var lb []int32
+	if gm.cond {
+		lb = make([]int32, b)
+	}
+	for start := 0; start < n; start += b {
+		rows := min(b, n-start)
+		drawPrior(z[:rows*gm.zDim], gm.uniform, ev.rng)
+		clear(z[rows*gm.zDim:]) // padding rows; evaluation mode treats rows independently
+		if gm.cond {
+			copy(lb, labels[start:start+rows])
+			clear(lb[rows:])
+		}
+		x := gm.sampleInto(ws, z, lb)
+		copy(out[start*size:(start+rows)*size], x)
+	}
+	toUnit(out, ev.lo, ev.hi)
+	return out
+}
+
+// toUnit maps pixels from [lo, hi] to [0, 1] in place, clamping.
+func toUnit(x []float32, lo, hi float32) {
+	scale := 1 / (hi - lo)
+	for i, v := range x {
+		x[i] = min(max((v-lo)*scale, 0), 1)
+	}
+}
+
+// mnistSampleMetrics computes the MNIST metrics the evaluate block asks for
+// from n generated images x in [0, 1]; labels are the requested classes of a
+// conditional generator (nil otherwise).
+func (ev *evalContext) mnistSampleMetrics(x []float32, n int, labels []int32) ([]namedValue, error) {
+	var out []namedValue
+	if ev.wants("fid") || ev.wants("class_kl") || ev.wants("cond_acc") {
+		rc, err := referenceClassifier()
+		if err != nil {
+			return nil, err
+		}
+		pred := make([]int32, n)
+		if ev.wants("fid") {
+			if n < 2 {
+				return nil, fmt.Errorf("fid needs at least 2 samples, num_samples is %d", n)
+			}
+			ref, err := rc.referenceStats()
+			if err != nil {
+				return nil, err
+			}
+			fid, err := eval.FrechetDistance(rc.fit(x, n, pred), ref)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, namedValue{"eval/fid", fid})
+		} else {
+			pred = rc.predict(x, n)
+		}
+		if ev.wants("class_kl") {
+			out = append(out, namedValue{"eval/class_kl", eval.ClassKL(pred, rc.classes)})
+		}
+		if ev.wants("cond_acc") {
+			if labels == nil {
+				return nil, fmt.Errorf("cond_acc needs a conditional generator")
+			}
+			out = append(out, namedValue{"eval/cond_acc", eval.Agreement(pred, labels)})
+		}
+	}
+	if ev.wants("parzen_ll") {
+		sets, err := parzenSets()
+		if err != nil {
+			return nil, err
+		}
+		r := eval.Parzen(x, n, sets.val.X, sets.val.N, sets.test.X, sets.test.N, sets.test.Size(), eval.GoodfellowSigmas())
+		out = append(out, namedValue{"eval/parzen_ll", r.TestLL},
+			namedValue{"eval/parzen_ll_stderr", r.TestStdErr}, namedValue{"eval/parzen_sigma", r.Sigma})
+	}
 	return out, nil
+}
+
+// parzenSplits are the data of Goodfellow et al.'s Parzen evaluation: σ is
+// chosen on the last 10,000 training images (the classic validation split),
+// the log-likelihood reported on the 10,000 test images, all in [0, 1].
+type parzenSplits struct{ val, test *data.Dataset }
+
+const parzenValidation = 10000
+
+var parzenSets = sync.OnceValues(func() (parzenSplits, error) {
+	train, err := mnistSplit("train")
+	if err != nil {
+		return parzenSplits{}, err
+	}
+	test, err := mnistSplit("test")
+	if err != nil {
+		return parzenSplits{}, err
+	}
+	size := train.Size()
+	val := &data.Dataset{Name: "mnist_validation", N: parzenValidation, Shape: train.Shape,
+		X: slices.Clone(train.X[(train.N-parzenValidation)*size:])}
+	return parzenSplits{val: val, test: test}, nil
+})
+
+// checkMetricData refuses an MNIST metric on other data: the reference
+// classifier, its reference statistics and the Parzen splits are MNIST's.
+func checkMetricData(p *Program, metric string, subject hcl.Range) *hcl.Diagnostic {
+	if !slices.Contains(mnistMetrics, metric) {
+		return nil
+	}
+	var d *dsl.Data
+	if o := p.Exp.Objective; o != nil {
+		d = p.Exp.DataByName(o.Data)
+	}
+	if d == nil || d.Kind == "mnist" {
+		return nil
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Metric not available for this data",
+		Detail: fmt.Sprintf("%q compares generated digits with MNIST (the reference classifier's features of its test split, or its validation and test images); data %q is %s data.",
+			metric, d.Name, d.Kind),
+		Subject: subject.Ptr()}
 }

@@ -232,6 +232,7 @@ func (t *trainer) evaluate(artifacts bool) error {
 		for _, m := range e.Evaluate.Metrics {
 			ev.metrics[m] = true
 		}
+		ev.numSamples = e.Evaluate.NumSamples
 		if e.Evaluate.IWAESamples > 0 {
 			ev.iwaeK = e.Evaluate.IWAESamples
 		}

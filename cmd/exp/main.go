@@ -13,10 +13,16 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 	os.Exit(Main(ctx, env, os.Args[1:]))
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM: a run then checkpoints,
+// records itself interrupted and exits.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // Env is what a command may touch of the outside world, so tests can run
@@ -67,6 +73,7 @@ func commands() []command {
 		{"compare", "compare runs side by side", runCompare},
 		{"report", "write an HTML report of runs", runReport},
 		{"sample", "draw samples from a run's checkpoint into a PNG grid", runSample},
+		{"interpolate", "latent interpolations (or a VAE's 2-D manifold) from a run's checkpoint", runInterpolate},
 		{"reproduce", "re-run a run from its stored source and seed and compare bit for bit", runReproduce},
 		{"resume", "continue an interrupted run from its last checkpoint", runResume},
 		{"version", "print the version and the BLAS backend", runVersion},

@@ -1,0 +1,24 @@
+experiment "t" { seed = 1 }
+
+data "mnist" "train" {}
+
+model "m" {
+  input "x" { shape = [1, 28, 28] }
+  layer "deconv2d" "c" {
+    filters = 8
+    kernel  = 1
+    padding = 30 # COMPILE-ERROR: Invalid layer attribute
+  }
+  layer "flatten" "f" {}
+  layer "dense" "out" { units = 10 }
+}
+
+objective "classifier" {
+  model = model.m
+  data  = data.train
+}
+
+optimizer "adam" "o" {
+  models = [model.m]
+  lr     = 0.001
+}

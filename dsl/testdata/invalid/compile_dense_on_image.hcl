@@ -1,0 +1,18 @@
+experiment "t" { seed = 1 }
+
+data "mnist" "train" {}
+
+model "m" {
+  input "x" { shape = [1, 28, 28] }
+  layer "dense" "out" { units = 10 } # COMPILE-ERROR: Shape mismatch
+}
+
+objective "classifier" {
+  model = model.m
+  data  = data.train
+}
+
+optimizer "adam" "o" {
+  models = [model.m]
+  lr     = 0.001
+}

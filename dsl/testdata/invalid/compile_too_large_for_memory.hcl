@@ -1,0 +1,21 @@
+experiment "t" { seed = 1 }
+
+data "mnist" "train" {}
+
+model "m" {
+  input "x" { shape = [1, 28, 28] }
+  layer "flatten" "f" {}
+  layer "dense" "h" { units = 100000 }
+  layer "dense" "g" { units = 100000 } # COMPILE-ERROR: Experiment too large for memory
+  layer "dense" "out" { units = 10 }
+}
+
+objective "classifier" {
+  model = model.m
+  data  = data.train
+}
+
+optimizer "adam" "o" {
+  models = [model.m]
+  lr     = 0.001
+}

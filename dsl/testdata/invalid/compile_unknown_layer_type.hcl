@@ -1,0 +1,19 @@
+experiment "t" { seed = 1 }
+
+data "mnist" "train" {}
+
+model "m" {
+  input "x" { shape = [1, 28, 28] }
+  layer "flatten" "f" {}
+  layer "dense2" "out" { units = 10 } # COMPILE-ERROR: Unknown layer type
+}
+
+objective "classifier" {
+  model = model.m
+  data  = data.train
+}
+
+optimizer "adam" "o" {
+  models = [model.m]
+  lr     = 0.001
+}

@@ -1,0 +1,212 @@
+//go:build amd64 && !noasm
+
+package graph
+
+// Vector kernels for amd64 with AVX2 (kernels_amd64.s). Each xxxVec function
+// runs its kernel over the longest prefix of whole 8-float blocks and returns
+// its length; the caller's scalar loop does the rest. Without AVX2 they
+// return 0 and the scalar loop does everything.
+
+// hasAVX2 reports AVX and AVX2 in the CPU and YMM state enabled by the OS.
+var hasAVX2 = detectAVX2()
+
+// useVec selects the vector kernels; tests turn it off to run the scalar
+// references on the same inputs.
+var useVec = hasAVX2
+
+func detectAVX2() bool {
+	const (
+		osxsave = 1 << 27 // CPUID.1:ECX
+		avx     = 1 << 28 // CPUID.1:ECX
+		avx2    = 1 << 5  // CPUID.(7,0):EBX
+		ymmXCR0 = 0b110   // XMM and YMM state
+	)
+	maxID, _, _, _ := cpuid(0, 0)
+	if maxID < 7 {
+		return false
+	}
+	_, _, c1, _ := cpuid(1, 0)
+	if c1&(osxsave|avx) != osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv0(); xcr0&ymmXCR0 != ymmXCR0 {
+		return false
+	}
+	_, b7, _, _ := cpuid(7, 0)
+	return b7&avx2 != 0
+}
+
+func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+func xgetbv0() (eax, edx uint32)
+
+//go:noescape
+func addToAVX2(dst, src *float32, n int)
+
+//go:noescape
+func add3AVX2(dst, a, b *float32, n int)
+
+//go:noescape
+func scaleAVX2(dst *float32, s float32, n int)
+
+//go:noescape
+func reluFwdAVX2(y, x *float32, n int)
+
+//go:noescape
+func reluBwdAVX2(dx, x, dy *float32, n int)
+
+//go:noescape
+func leakyFwdAVX2(y, x *float32, slope float32, n int)
+
+//go:noescape
+func leakyBwdAVX2(dx, x, dy *float32, slope float32, n int)
+
+//go:noescape
+func sigmoidFwdAVX2(y, x *float32, n int)
+
+//go:noescape
+func sigmoidBwdAVX2(dx, y, dy *float32, n int)
+
+//go:noescape
+func tanhFwdAVX2(y, x *float32, n int)
+
+//go:noescape
+func tanhBwdAVX2(dx, y, dy *float32, n int)
+
+//go:noescape
+func bernoulliAVX2(l, x *float32, xinc int, grad *float32, scale float32, n int, acc *lanes)
+
+//go:noescape
+func adamAVX2(p, grad, m, v *float32, n int, k *adamConsts, acc *lanes, flags int)
+
+// blocks is the vector length for n floats, 0 when the scalar loop should
+// do all.
+func blocks(n int) int {
+	if !useVec {
+		return 0
+	}
+	return n &^ 7
+}
+
+func addToVec(dst, src []float32) int {
+	n := blocks(len(dst))
+	if n > 0 {
+		addToAVX2(&dst[0], &src[:n][0], n)
+	}
+	return n
+}
+
+func add3Vec(dst, a, b []float32) int {
+	n := blocks(len(dst))
+	if n > 0 {
+		add3AVX2(&dst[0], &a[:n][0], &b[:n][0], n)
+	}
+	return n
+}
+
+func scaleVec(dst []float32, s float32) int {
+	n := blocks(len(dst))
+	if n > 0 {
+		scaleAVX2(&dst[0], s, n)
+	}
+	return n
+}
+
+func reluFwdVec(y, x []float32) int {
+	n := blocks(len(y))
+	if n > 0 {
+		reluFwdAVX2(&y[0], &x[:n][0], n)
+	}
+	return n
+}
+
+func reluBwdVec(dx, x, dy []float32) int {
+	n := blocks(len(dx))
+	if n > 0 {
+		reluBwdAVX2(&dx[0], &x[:n][0], &dy[:n][0], n)
+	}
+	return n
+}
+
+func leakyFwdVec(y, x []float32, slope float32) int {
+	n := blocks(len(y))
+	if n > 0 {
+		leakyFwdAVX2(&y[0], &x[:n][0], slope, n)
+	}
+	return n
+}
+
+func leakyBwdVec(dx, x, dy []float32, slope float32) int {
+	n := blocks(len(dx))
+	if n > 0 {
+		leakyBwdAVX2(&dx[0], &x[:n][0], &dy[:n][0], slope, n)
+	}
+	return n
+}
+
+func sigmoidFwdVec(y, x []float32) int {
+	n := blocks(len(y))
+	if n > 0 {
+		sigmoidFwdAVX2(&y[0], &x[:n][0], n)
+	}
+	return n
+}
+
+func sigmoidBwdVec(dx, y, dy []float32) int {
+	n := blocks(len(dx))
+	if n > 0 {
+		sigmoidBwdAVX2(&dx[0], &y[:n][0], &dy[:n][0], n)
+	}
+	return n
+}
+
+func tanhFwdVec(y, x []float32) int {
+	n := blocks(len(y))
+	if n > 0 {
+		tanhFwdAVX2(&y[0], &x[:n][0], n)
+	}
+	return n
+}
+
+func tanhBwdVec(dx, y, dy []float32) int {
+	n := blocks(len(dx))
+	if n > 0 {
+		tanhBwdAVX2(&dx[0], &y[:n][0], &dy[:n][0], n)
+	}
+	return n
+}
+
+// bernoulliVec runs the Bernoulli/cross-entropy kernel over the whole blocks
+// of l into acc. x nil means the constant target xc.
+func bernoulliVec(l, x []float32, xc float32, grad []float32, scale float32, acc *lanes) int {
+	n := blocks(len(l))
+	if n == 0 {
+		return 0
+	}
+	target := [8]float32{xc, xc, xc, xc, xc, xc, xc, xc}
+	xp, xinc := &target[0], 0
+	if x != nil {
+		xp, xinc = &x[:n][0], 32
+	}
+	var gp *float32
+	if grad != nil {
+		gp = &grad[:n][0]
+	}
+	bernoulliAVX2(&l[0], xp, xinc, gp, scale, n, acc)
+	return n
+}
+
+func adamVec(p, g, m, v []float32, k *adamConsts, zeroGrad bool, acc *lanes) int {
+	n := blocks(len(p))
+	if n == 0 {
+		return 0
+	}
+	flags := 0
+	if k.decay != 0 {
+		flags |= 1
+	}
+	if zeroGrad {
+		flags |= 2
+	}
+	adamAVX2(&p[0], &g[:n][0], &m[:n][0], &v[:n][0], n, k, acc, flags)
+	return n
+}

@@ -1,0 +1,769 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// AVX2 elementwise kernels. Each processes n floats, n a positive multiple
+// of 8, and performs exactly the float32 operations of its scalar reference
+// in kernels_math.go / kernels.go, in the same order (no FMA), so results are
+// bitwise those of the reference. Operand order follows Go's assembler:
+// VSUBPS b, a, d computes d = a − b; VCMPPS $p, b, a, d compares a with b;
+// VBLENDVPS m, x, y, d picks x where m is set, else y; VMAXPS x, lo, d
+// returns x when either is NaN, which keeps NaNs alive through the clamp.
+
+// Constants, each broadcast over 32 bytes.
+DATA kc<>+0(SB)/8, $0x8000000080000000
+DATA kc<>+8(SB)/8, $0x8000000080000000
+DATA kc<>+16(SB)/8, $0x8000000080000000
+DATA kc<>+24(SB)/8, $0x8000000080000000
+DATA kc<>+32(SB)/8, $0x7fffffff7fffffff
+DATA kc<>+40(SB)/8, $0x7fffffff7fffffff
+DATA kc<>+48(SB)/8, $0x7fffffff7fffffff
+DATA kc<>+56(SB)/8, $0x7fffffff7fffffff
+DATA kc<>+64(SB)/8, $0x3f8000003f800000
+DATA kc<>+72(SB)/8, $0x3f8000003f800000
+DATA kc<>+80(SB)/8, $0x3f8000003f800000
+DATA kc<>+88(SB)/8, $0x3f8000003f800000
+DATA kc<>+96(SB)/8, $0x3f0000003f000000
+DATA kc<>+104(SB)/8, $0x3f0000003f000000
+DATA kc<>+112(SB)/8, $0x3f0000003f000000
+DATA kc<>+120(SB)/8, $0x3f0000003f000000
+DATA kc<>+128(SB)/8, $0xc2aeac50c2aeac50
+DATA kc<>+136(SB)/8, $0xc2aeac50c2aeac50
+DATA kc<>+144(SB)/8, $0xc2aeac50c2aeac50
+DATA kc<>+152(SB)/8, $0xc2aeac50c2aeac50
+DATA kc<>+160(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA kc<>+168(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA kc<>+176(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA kc<>+184(SB)/8, $0x3fb8aa3b3fb8aa3b
+DATA kc<>+192(SB)/8, $0x3f3180003f318000
+DATA kc<>+200(SB)/8, $0x3f3180003f318000
+DATA kc<>+208(SB)/8, $0x3f3180003f318000
+DATA kc<>+216(SB)/8, $0x3f3180003f318000
+DATA kc<>+224(SB)/8, $0xb95e8083b95e8083
+DATA kc<>+232(SB)/8, $0xb95e8083b95e8083
+DATA kc<>+240(SB)/8, $0xb95e8083b95e8083
+DATA kc<>+248(SB)/8, $0xb95e8083b95e8083
+DATA kc<>+256(SB)/8, $0x3950696739506967
+DATA kc<>+264(SB)/8, $0x3950696739506967
+DATA kc<>+272(SB)/8, $0x3950696739506967
+DATA kc<>+280(SB)/8, $0x3950696739506967
+DATA kc<>+288(SB)/8, $0x3ab743ce3ab743ce
+DATA kc<>+296(SB)/8, $0x3ab743ce3ab743ce
+DATA kc<>+304(SB)/8, $0x3ab743ce3ab743ce
+DATA kc<>+312(SB)/8, $0x3ab743ce3ab743ce
+DATA kc<>+320(SB)/8, $0x3c0889083c088908
+DATA kc<>+328(SB)/8, $0x3c0889083c088908
+DATA kc<>+336(SB)/8, $0x3c0889083c088908
+DATA kc<>+344(SB)/8, $0x3c0889083c088908
+DATA kc<>+352(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA kc<>+360(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA kc<>+368(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA kc<>+376(SB)/8, $0x3d2aa9c13d2aa9c1
+DATA kc<>+384(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA kc<>+392(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA kc<>+400(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA kc<>+408(SB)/8, $0x3e2aaaaa3e2aaaaa
+DATA kc<>+416(SB)/8, $0x3f0000003f000000
+DATA kc<>+424(SB)/8, $0x3f0000003f000000
+DATA kc<>+432(SB)/8, $0x3f0000003f000000
+DATA kc<>+440(SB)/8, $0x3f0000003f000000
+DATA kc<>+448(SB)/8, $0x0000007f0000007f
+DATA kc<>+456(SB)/8, $0x0000007f0000007f
+DATA kc<>+464(SB)/8, $0x0000007f0000007f
+DATA kc<>+472(SB)/8, $0x0000007f0000007f
+DATA kc<>+480(SB)/8, $0x3fb504f33fb504f3
+DATA kc<>+488(SB)/8, $0x3fb504f33fb504f3
+DATA kc<>+496(SB)/8, $0x3fb504f33fb504f3
+DATA kc<>+504(SB)/8, $0x3fb504f33fb504f3
+DATA kc<>+512(SB)/8, $0x3d9021bb3d9021bb
+DATA kc<>+520(SB)/8, $0x3d9021bb3d9021bb
+DATA kc<>+528(SB)/8, $0x3d9021bb3d9021bb
+DATA kc<>+536(SB)/8, $0x3d9021bb3d9021bb
+DATA kc<>+544(SB)/8, $0xbdebd1b8bdebd1b8
+DATA kc<>+552(SB)/8, $0xbdebd1b8bdebd1b8
+DATA kc<>+560(SB)/8, $0xbdebd1b8bdebd1b8
+DATA kc<>+568(SB)/8, $0xbdebd1b8bdebd1b8
+DATA kc<>+576(SB)/8, $0x3def251a3def251a
+DATA kc<>+584(SB)/8, $0x3def251a3def251a
+DATA kc<>+592(SB)/8, $0x3def251a3def251a
+DATA kc<>+600(SB)/8, $0x3def251a3def251a
+DATA kc<>+608(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA kc<>+616(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA kc<>+624(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA kc<>+632(SB)/8, $0xbdfe5d4fbdfe5d4f
+DATA kc<>+640(SB)/8, $0x3e11e9bf3e11e9bf
+DATA kc<>+648(SB)/8, $0x3e11e9bf3e11e9bf
+DATA kc<>+656(SB)/8, $0x3e11e9bf3e11e9bf
+DATA kc<>+664(SB)/8, $0x3e11e9bf3e11e9bf
+DATA kc<>+672(SB)/8, $0xbe2aae50be2aae50
+DATA kc<>+680(SB)/8, $0xbe2aae50be2aae50
+DATA kc<>+688(SB)/8, $0xbe2aae50be2aae50
+DATA kc<>+696(SB)/8, $0xbe2aae50be2aae50
+DATA kc<>+704(SB)/8, $0x3e4cceac3e4cceac
+DATA kc<>+712(SB)/8, $0x3e4cceac3e4cceac
+DATA kc<>+720(SB)/8, $0x3e4cceac3e4cceac
+DATA kc<>+728(SB)/8, $0x3e4cceac3e4cceac
+DATA kc<>+736(SB)/8, $0xbe7ffffcbe7ffffc
+DATA kc<>+744(SB)/8, $0xbe7ffffcbe7ffffc
+DATA kc<>+752(SB)/8, $0xbe7ffffcbe7ffffc
+DATA kc<>+760(SB)/8, $0xbe7ffffcbe7ffffc
+DATA kc<>+768(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA kc<>+776(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA kc<>+784(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA kc<>+792(SB)/8, $0x3eaaaaaa3eaaaaaa
+DATA kc<>+800(SB)/8, $0x3f2000003f200000
+DATA kc<>+808(SB)/8, $0x3f2000003f200000
+DATA kc<>+816(SB)/8, $0x3f2000003f200000
+DATA kc<>+824(SB)/8, $0x3f2000003f200000
+DATA kc<>+832(SB)/8, $0xc0000000c0000000
+DATA kc<>+840(SB)/8, $0xc0000000c0000000
+DATA kc<>+848(SB)/8, $0xc0000000c0000000
+DATA kc<>+856(SB)/8, $0xc0000000c0000000
+DATA kc<>+864(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA kc<>+872(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA kc<>+880(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA kc<>+888(SB)/8, $0xbbbaf0eabbbaf0ea
+DATA kc<>+896(SB)/8, $0x3ca9134e3ca9134e
+DATA kc<>+904(SB)/8, $0x3ca9134e3ca9134e
+DATA kc<>+912(SB)/8, $0x3ca9134e3ca9134e
+DATA kc<>+920(SB)/8, $0x3ca9134e3ca9134e
+DATA kc<>+928(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA kc<>+936(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA kc<>+944(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA kc<>+952(SB)/8, $0xbd5c1e2dbd5c1e2d
+DATA kc<>+960(SB)/8, $0x3e0883933e088393
+DATA kc<>+968(SB)/8, $0x3e0883933e088393
+DATA kc<>+976(SB)/8, $0x3e0883933e088393
+DATA kc<>+984(SB)/8, $0x3e0883933e088393
+DATA kc<>+992(SB)/8, $0xbeaaaa99beaaaa99
+DATA kc<>+1000(SB)/8, $0xbeaaaa99beaaaa99
+DATA kc<>+1008(SB)/8, $0xbeaaaa99beaaaa99
+DATA kc<>+1016(SB)/8, $0xbeaaaa99beaaaa99
+GLOBL kc<>(SB), RODATA|NOPTR, $1024
+
+#define K_SIGN kc<>+0(SB)
+#define K_ABS kc<>+32(SB)
+#define K_ONE kc<>+64(SB)
+#define K_HALF kc<>+96(SB)
+#define K_EXPLO kc<>+128(SB)
+#define K_LOG2E kc<>+160(SB)
+#define K_EXPC1 kc<>+192(SB)
+#define K_EXPC2 kc<>+224(SB)
+#define K_EXPP0 kc<>+256(SB)
+#define K_EXPP1 kc<>+288(SB)
+#define K_EXPP2 kc<>+320(SB)
+#define K_EXPP3 kc<>+352(SB)
+#define K_EXPP4 kc<>+384(SB)
+#define K_EXPP5 kc<>+416(SB)
+#define K_BIAS kc<>+448(SB)
+#define K_SQRT2 kc<>+480(SB)
+#define K_LOGP0 kc<>+512(SB)
+#define K_LOGP1 kc<>+544(SB)
+#define K_LOGP2 kc<>+576(SB)
+#define K_LOGP3 kc<>+608(SB)
+#define K_LOGP4 kc<>+640(SB)
+#define K_LOGP5 kc<>+672(SB)
+#define K_LOGP6 kc<>+704(SB)
+#define K_LOGP7 kc<>+736(SB)
+#define K_LOGP8 kc<>+768(SB)
+#define K_TANHSMALL kc<>+800(SB)
+#define K_MINUS2 kc<>+832(SB)
+#define K_TANHP0 kc<>+864(SB)
+#define K_TANHP1 kc<>+896(SB)
+#define K_TANHP2 kc<>+928(SB)
+#define K_TANHP3 kc<>+960(SB)
+#define K_TANHP4 kc<>+992(SB)
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv0() (eax, edx uint32)
+TEXT ·xgetbv0(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET
+
+// EXPNEG sets p = exp32(x) for x ≤ 0 or NaN (exp32's upper clamp is then a
+// no-op); lo holds expLo. Clobbers x, n, g, z.
+#define EXPNEG(x, lo, n, g, z, p) \
+	VMAXPS    x, lo, x;       \
+	VMULPS    K_LOG2E, x, n;  \
+	VROUNDPS  $0, n, n;       \
+	VMULPS    K_EXPC1, n, g;  \
+	VSUBPS    g, x, g;        \
+	VMULPS    K_EXPC2, n, z;  \
+	VSUBPS    z, g, g;        \
+	VMULPS    g, g, z;        \
+	VMULPS    K_EXPP0, g, p;  \
+	VADDPS    K_EXPP1, p, p;  \
+	VMULPS    g, p, p;        \
+	VADDPS    K_EXPP2, p, p;  \
+	VMULPS    g, p, p;        \
+	VADDPS    K_EXPP3, p, p;  \
+	VMULPS    g, p, p;        \
+	VADDPS    K_EXPP4, p, p;  \
+	VMULPS    g, p, p;        \
+	VADDPS    K_EXPP5, p, p;  \
+	VMULPS    z, p, p;        \
+	VADDPS    g, p, p;        \
+	VADDPS    K_ONE, p, p;    \
+	VCVTPS2DQ n, n;           \
+	VPADDD    K_BIAS, n, n;   \
+	VPSLLD    $23, n, n;      \
+	VMULPS    n, p, p
+
+// SIGPARTS computes from logits l: u = e^−|l|, w = 1 + u, r = 1/w and
+// pos = (l > 0). Needs Y13 = 1, Y14 = expLo; clobbers Y1–Y4.
+#define SIGPARTS(l, u, w, r, pos) \
+	VORPS     K_SIGN, l, Y1;                \
+	EXPNEG(Y1, Y14, Y2, Y3, Y4, u);         \
+	VADDPS    Y13, u, w;                    \
+	VDIVPS    w, Y13, r;                    \
+	VXORPS    pos, pos, pos;                \
+	VCMPPS    $14, pos, l, pos
+
+// LOGW sets d = logw(w) for w in [1, 2]. Needs Y13 = 1; clobbers e, f, z, t.
+#define LOGW(w, d, e, f, z, t) \
+	VCMPPS    $14, K_SQRT2, w, e;  \
+	VMULPS    K_HALF, w, f;        \
+	VBLENDVPS e, f, w, f;          \
+	VANDPS    Y13, e, e;           \
+	VSUBPS    Y13, f, f;           \
+	VMULPS    f, f, z;             \
+	VMULPS    K_LOGP0, f, d;       \
+	VADDPS    K_LOGP1, d, d;       \
+	VMULPS    f, d, d;             \
+	VADDPS    K_LOGP2, d, d;       \
+	VMULPS    f, d, d;             \
+	VADDPS    K_LOGP3, d, d;       \
+	VMULPS    f, d, d;             \
+	VADDPS    K_LOGP4, d, d;       \
+	VMULPS    f, d, d;             \
+	VADDPS    K_LOGP5, d, d;       \
+	VMULPS    f, d, d;             \
+	VADDPS    K_LOGP6, d, d;       \
+	VMULPS    f, d, d;             \
+	VADDPS    K_LOGP7, d, d;       \
+	VMULPS    f, d, d;             \
+	VADDPS    K_LOGP8, d, d;       \
+	VMULPS    f, d, d;             \
+	VMULPS    z, d, d;             \
+	VMULPS    K_EXPC2, e, t;       \
+	VADDPS    t, d, d;             \
+	VMULPS    K_HALF, z, t;        \
+	VSUBPS    t, d, d;             \
+	VADDPS    d, f, d;             \
+	VMULPS    K_EXPC1, e, t;       \
+	VADDPS    t, d, d
+
+// ---- simple elementwise kernels, unrolled four times ----
+
+#define ADDTO(off) \
+	VMOVUPS off(DI), Y0;      \
+	VADDPS  off(SI), Y0, Y0;  \
+	VMOVUPS Y0, off(DI)
+
+// func addToAVX2(dst, src *float32, n int)
+TEXT ·addToAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	CMPQ CX, $32
+	JLT  one
+four:
+	ADDTO(0)
+	ADDTO(32)
+	ADDTO(64)
+	ADDTO(96)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  four
+one:
+	TESTQ CX, CX
+	JZ    done
+loop:
+	ADDTO(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JNZ  loop
+done:
+	VZEROUPPER
+	RET
+
+#define ADD3(off) \
+	VMOVUPS off(SI), Y0;      \
+	VADDPS  off(DX), Y0, Y0;  \
+	VMOVUPS Y0, off(DI)
+
+// func add3AVX2(dst, a, b *float32, n int)
+TEXT ·add3AVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	CMPQ CX, $32
+	JLT  one
+four:
+	ADD3(0)
+	ADD3(32)
+	ADD3(64)
+	ADD3(96)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	ADDQ $128, DX
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  four
+one:
+	TESTQ CX, CX
+	JZ    done
+loop:
+	ADD3(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JNZ  loop
+done:
+	VZEROUPPER
+	RET
+
+#define SCALE(off) \
+	VMULPS  off(DI), Y14, Y0; \
+	VMOVUPS Y0, off(DI)
+
+// func scaleAVX2(dst *float32, s float32, n int)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-24
+	MOVQ         dst+0(FP), DI
+	VBROADCASTSS s+8(FP), Y14
+	MOVQ         n+16(FP), CX
+	CMPQ CX, $32
+	JLT  one
+four:
+	SCALE(0)
+	SCALE(32)
+	SCALE(64)
+	SCALE(96)
+	ADDQ $128, DI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  four
+one:
+	TESTQ CX, CX
+	JZ    done
+loop:
+	SCALE(0)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JNZ  loop
+done:
+	VZEROUPPER
+	RET
+
+// y = x where !(x <= 0) (x > 0 or NaN), else +0: Go's max(x, 0).
+#define RELUFWD(off) \
+	VCMPPS  $9, off(SI), Y15, Y0; \
+	VANDPS  off(SI), Y0, Y0;      \
+	VMOVUPS Y0, off(DI)
+
+// func reluFwdAVX2(y, x *float32, n int)
+TEXT ·reluFwdAVX2(SB), NOSPLIT, $0-24
+	MOVQ   y+0(FP), DI
+	MOVQ   x+8(FP), SI
+	MOVQ   n+16(FP), CX
+	VXORPS Y15, Y15, Y15
+	CMPQ   CX, $32
+	JLT    one
+four:
+	RELUFWD(0)
+	RELUFWD(32)
+	RELUFWD(64)
+	RELUFWD(96)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  four
+one:
+	TESTQ CX, CX
+	JZ    done
+loop:
+	RELUFWD(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JNZ  loop
+done:
+	VZEROUPPER
+	RET
+
+// dx += (0 < x ? dy : +0)
+#define RELUBWD(off) \
+	VCMPPS  $1, off(SI), Y15, Y0; \
+	VANDPS  off(DX), Y0, Y0;      \
+	VADDPS  off(DI), Y0, Y0;      \
+	VMOVUPS Y0, off(DI)
+
+// func reluBwdAVX2(dx, x, dy *float32, n int)
+TEXT ·reluBwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ   dx+0(FP), DI
+	MOVQ   x+8(FP), SI
+	MOVQ   dy+16(FP), DX
+	MOVQ   n+24(FP), CX
+	VXORPS Y15, Y15, Y15
+	CMPQ   CX, $32
+	JLT    one
+four:
+	RELUBWD(0)
+	RELUBWD(32)
+	RELUBWD(64)
+	RELUBWD(96)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	ADDQ $128, DX
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  four
+one:
+	TESTQ CX, CX
+	JZ    done
+loop:
+	RELUBWD(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JNZ  loop
+done:
+	VZEROUPPER
+	RET
+
+// y = x > 0 ? x : slope·x
+#define LEAKYFWD(off) \
+	VMOVUPS   off(SI), Y0;         \
+	VMULPS    Y14, Y0, Y1;         \
+	VCMPPS    $14, Y15, Y0, Y2;    \
+	VBLENDVPS Y2, Y0, Y1, Y1;      \
+	VMOVUPS   Y1, off(DI)
+
+// func leakyFwdAVX2(y, x *float32, slope float32, n int)
+TEXT ·leakyFwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ         y+0(FP), DI
+	MOVQ         x+8(FP), SI
+	VBROADCASTSS slope+16(FP), Y14
+	MOVQ         n+24(FP), CX
+	VXORPS       Y15, Y15, Y15
+	CMPQ         CX, $32
+	JLT          one
+four:
+	LEAKYFWD(0)
+	LEAKYFWD(32)
+	LEAKYFWD(64)
+	LEAKYFWD(96)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  four
+one:
+	TESTQ CX, CX
+	JZ    done
+loop:
+	LEAKYFWD(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JNZ  loop
+done:
+	VZEROUPPER
+	RET
+
+// dx += x > 0 ? dy : slope·dy
+#define LEAKYBWD(off) \
+	VMOVUPS   off(DX), Y0;          \
+	VMULPS    Y14, Y0, Y1;          \
+	VCMPPS    $1, off(SI), Y15, Y2; \
+	VBLENDVPS Y2, Y0, Y1, Y1;       \
+	VADDPS    off(DI), Y1, Y1;      \
+	VMOVUPS   Y1, off(DI)
+
+// func leakyBwdAVX2(dx, x, dy *float32, slope float32, n int)
+TEXT ·leakyBwdAVX2(SB), NOSPLIT, $0-40
+	MOVQ         dx+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         dy+16(FP), DX
+	VBROADCASTSS slope+24(FP), Y14
+	MOVQ         n+32(FP), CX
+	VXORPS       Y15, Y15, Y15
+	CMPQ         CX, $32
+	JLT          one
+four:
+	LEAKYBWD(0)
+	LEAKYBWD(32)
+	LEAKYBWD(64)
+	LEAKYBWD(96)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	ADDQ $128, DX
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JGE  four
+one:
+	TESTQ CX, CX
+	JZ    done
+loop:
+	LEAKYBWD(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JNZ  loop
+done:
+	VZEROUPPER
+	RET
+
+// dx += dy·s·(1 − s) with s = y
+#define SIGBWD(off) \
+	VMOVUPS off(SI), Y0;      \
+	VMULPS  off(DX), Y0, Y1;  \
+	VSUBPS  Y0, Y13, Y2;      \
+	VMULPS  Y2, Y1, Y1;       \
+	VADDPS  off(DI), Y1, Y1;  \
+	VMOVUPS Y1, off(DI)
+
+// func sigmoidBwdAVX2(dx, y, dy *float32, n int)
+TEXT ·sigmoidBwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ    dx+0(FP), DI
+	MOVQ    y+8(FP), SI
+	MOVQ    dy+16(FP), DX
+	MOVQ    n+24(FP), CX
+	VMOVUPS K_ONE, Y13
+loop:
+	SIGBWD(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JNZ  loop
+	VZEROUPPER
+	RET
+
+// dx += dy·(1 − t·t) with t = y
+#define TANHBWD(off) \
+	VMOVUPS off(SI), Y0;      \
+	VMULPS  Y0, Y0, Y1;       \
+	VSUBPS  Y1, Y13, Y1;      \
+	VMULPS  off(DX), Y1, Y1;  \
+	VADDPS  off(DI), Y1, Y1;  \
+	VMOVUPS Y1, off(DI)
+
+// func tanhBwdAVX2(dx, y, dy *float32, n int)
+TEXT ·tanhBwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ    dx+0(FP), DI
+	MOVQ    y+8(FP), SI
+	MOVQ    dy+16(FP), DX
+	MOVQ    n+24(FP), CX
+	VMOVUPS K_ONE, Y13
+loop:
+	TANHBWD(0)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JNZ  loop
+	VZEROUPPER
+	RET
+
+// ---- transcendental kernels ----
+
+// func sigmoidFwdAVX2(y, x *float32, n int)
+TEXT ·sigmoidFwdAVX2(SB), NOSPLIT, $0-24
+	MOVQ    y+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    n+16(FP), CX
+	VMOVUPS K_ONE, Y13
+	VMOVUPS K_EXPLO, Y14
+loop:
+	VMOVUPS (SI), Y0
+	SIGPARTS(Y0, Y5, Y6, Y7, Y8)
+	VMULPS    Y7, Y5, Y9
+	VBLENDVPS Y8, Y7, Y9, Y9
+	VMOVUPS   Y9, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JNZ  loop
+	VZEROUPPER
+	RET
+
+// func tanhFwdAVX2(y, x *float32, n int)
+TEXT ·tanhFwdAVX2(SB), NOSPLIT, $0-24
+	MOVQ    y+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    n+16(FP), CX
+	VMOVUPS K_ONE, Y13
+	VMOVUPS K_EXPLO, Y14
+loop:
+	VMOVUPS (SI), Y0
+	VANDPS  K_ABS, Y0, Y1
+	VMULPS  K_MINUS2, Y1, Y2
+	EXPNEG(Y2, Y14, Y3, Y4, Y5, Y6)
+	VSUBPS  Y6, Y13, Y7
+	VADDPS  Y13, Y6, Y8
+	VDIVPS  Y8, Y7, Y7
+	VMULPS  Y1, Y1, Y9
+	VMULPS  K_TANHP0, Y9, Y10
+	VADDPS  K_TANHP1, Y10, Y10
+	VMULPS  Y9, Y10, Y10
+	VADDPS  K_TANHP2, Y10, Y10
+	VMULPS  Y9, Y10, Y10
+	VADDPS  K_TANHP3, Y10, Y10
+	VMULPS  Y9, Y10, Y10
+	VADDPS  K_TANHP4, Y10, Y10
+	VMULPS  Y9, Y10, Y10
+	VMULPS  Y1, Y10, Y10
+	VADDPS  Y1, Y10, Y10
+	VCMPPS    $14, K_TANHSMALL, Y1, Y11
+	VBLENDVPS Y11, Y7, Y10, Y10
+	VANDPS    K_SIGN, Y0, Y8
+	VORPS     Y8, Y10, Y10
+	VMOVUPS   Y10, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JNZ  loop
+	VZEROUPPER
+	RET
+
+// func bernoulliAVX2(l, x *float32, xinc int, grad *float32, scale float32, n int, acc *lanes)
+//
+// Per element: term = (c − x)·l + log1p(e^−|l|) with c = (l > 0), added
+// to the float64 lanes as acc[j] += term[j] + term[j+4] per 8-block; and,
+// when grad is not nil, grad += scale·(σ(l) − x). x advances by xinc bytes per
+// block (0: a constant target repeated 8 times).
+TEXT ·bernoulliAVX2(SB), NOSPLIT, $0-56
+	MOVQ         l+0(FP), SI
+	MOVQ         x+8(FP), DI
+	MOVQ         xinc+16(FP), R8
+	MOVQ         grad+24(FP), DX
+	VBROADCASTSS scale+32(FP), Y12
+	MOVQ         n+40(FP), CX
+	MOVQ         acc+48(FP), BX
+	VMOVUPD      (BX), Y15
+	VMOVUPS      K_ONE, Y13
+	VMOVUPS      K_EXPLO, Y14
+loop:
+	VMOVUPS (SI), Y0
+	SIGPARTS(Y0, Y5, Y6, Y7, Y8)
+	VMULPS    Y7, Y5, Y9
+	VBLENDVPS Y8, Y7, Y9, Y9
+	LOGW(Y6, Y1, Y10, Y11, Y4, Y2)
+	VSUBPS    Y13, Y6, Y2
+	VSUBPS    Y2, Y5, Y2
+	VMULPS    Y7, Y2, Y2
+	VADDPS    Y2, Y1, Y1
+	VANDPS    Y13, Y8, Y3
+	VMOVUPS   (DI), Y4
+	VSUBPS    Y4, Y3, Y3
+	VMULPS    Y0, Y3, Y3
+	VADDPS    Y1, Y3, Y3
+	VCVTPS2PD X3, Y10
+	VEXTRACTF128 $1, Y3, X3
+	VCVTPS2PD X3, Y11
+	VADDPD    Y11, Y10, Y10
+	VADDPD    Y10, Y15, Y15
+	TESTQ     DX, DX
+	JZ        next
+	VSUBPS    Y4, Y9, Y9
+	VMULPS    Y12, Y9, Y9
+	VADDPS    (DX), Y9, Y9
+	VMOVUPS   Y9, (DX)
+	ADDQ      $32, DX
+next:
+	ADDQ $32, SI
+	ADDQ R8, DI
+	SUBQ $8, CX
+	JNZ  loop
+	VMOVUPD Y15, (BX)
+	VZEROUPPER
+	RET
+
+// func adamAVX2(p, grad, m, v *float32, n int, k *adamConsts, acc *lanes, flags int)
+//
+// flags: 1 adds decay·p to the gradient; 2 zeroes the gradient once read.
+TEXT ·adamAVX2(SB), NOSPLIT, $0-64
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	MOVQ         k+40(FP), AX
+	MOVQ         acc+48(FP), BX
+	MOVQ         flags+56(FP), DX
+	VBROADCASTSS 0(AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VBROADCASTSS 8(AX), Y10
+	VBROADCASTSS 12(AX), Y11
+	VBROADCASTSS 16(AX), Y12
+	VBROADCASTSS 20(AX), Y13
+	VBROADCASTSS 24(AX), Y14
+	VMOVUPD      (BX), Y15
+loop:
+	VMOVUPS      (SI), Y0
+	VCVTPS2PD    X0, Y1
+	VEXTRACTF128 $1, Y0, X2
+	VCVTPS2PD    X2, Y2
+	VMULPD       Y1, Y1, Y1
+	VMULPD       Y2, Y2, Y2
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y1, Y15, Y15
+	VMOVUPS      (DI), Y3
+	TESTQ        $1, DX
+	JZ           nodecay
+	VBROADCASTSS 28(AX), Y4
+	VMULPS       Y3, Y4, Y4
+	VADDPS       Y4, Y0, Y0
+nodecay:
+	TESTQ   $2, DX
+	JZ      keep
+	VXORPS  Y4, Y4, Y4
+	VMOVUPS Y4, (SI)
+keep:
+	VMULPS  (R8), Y8, Y4
+	VMULPS  Y0, Y9, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, (R8)
+	VMULPS  (R9), Y10, Y6
+	VMULPS  Y0, Y11, Y5
+	VMULPS  Y0, Y5, Y5
+	VADDPS  Y5, Y6, Y6
+	VMOVUPS Y6, (R9)
+	VSQRTPS Y6, Y7
+	VDIVPS  Y13, Y7, Y7
+	VADDPS  Y14, Y7, Y7
+	VMULPS  Y4, Y12, Y5
+	VDIVPS  Y7, Y5, Y5
+	VSUBPS  Y5, Y3, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ    $32, DI
+	ADDQ    $32, SI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	SUBQ    $8, CX
+	JNZ     loop
+	VMOVUPD Y15, (BX)
+	VZEROUPPER
+	RET
