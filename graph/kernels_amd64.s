@@ -206,14 +206,14 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-8
 	VMULPS    g, g, z;        \
 	VMULPS    K_EXPP0, g, p;  \
 	VADDPS    K_EXPP1, p, p;  \
-	VMULPS    g, p, p;        \
-	VADDPS    K_EXPP2, p, p;  \
-	VMULPS    g, p, p;        \
-	VADDPS    K_EXPP3, p, p;  \
-	VMULPS    g, p, p;        \
-	VADDPS    K_EXPP4, p, p;  \
-	VMULPS    g, p, p;        \
-	VADDPS    K_EXPP5, p, p;  \
+	VMULPS    K_EXPP2, g, x;  \
+	VADDPS    K_EXPP3, x, x;  \
+	VMULPS    z, p, p;        \
+	VADDPS    x, p, p;        \
+	VMULPS    K_EXPP4, g, x;  \
+	VADDPS    K_EXPP5, x, x;  \
+	VMULPS    z, p, p;        \
+	VADDPS    x, p, p;        \
 	VMULPS    z, p, p;        \
 	VADDPS    g, p, p;        \
 	VADDPS    K_ONE, p, p;    \
@@ -232,28 +232,30 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-8
 	VXORPS    pos, pos, pos;                \
 	VCMPPS    $14, pos, l, pos
 
-// LOGW sets d = logw(w) for w in [1, 2]. Needs Y13 = 1; clobbers e, f, z, t.
-#define LOGW(w, d, e, f, z, t) \
+// LOGW sets d = logw(w) for w in [1, 2]. Needs Y13 = 1; clobbers e, f, z,
+// z2, t, t2.
+#define LOGW(w, d, e, f, z, z2, t, t2) \
 	VCMPPS    $14, K_SQRT2, w, e;  \
 	VMULPS    K_HALF, w, f;        \
 	VBLENDVPS e, f, w, f;          \
 	VANDPS    Y13, e, e;           \
 	VSUBPS    Y13, f, f;           \
 	VMULPS    f, f, z;             \
+	VMULPS    z, z, z2;            \
 	VMULPS    K_LOGP0, f, d;       \
 	VADDPS    K_LOGP1, d, d;       \
-	VMULPS    f, d, d;             \
-	VADDPS    K_LOGP2, d, d;       \
-	VMULPS    f, d, d;             \
-	VADDPS    K_LOGP3, d, d;       \
-	VMULPS    f, d, d;             \
-	VADDPS    K_LOGP4, d, d;       \
-	VMULPS    f, d, d;             \
-	VADDPS    K_LOGP5, d, d;       \
-	VMULPS    f, d, d;             \
-	VADDPS    K_LOGP6, d, d;       \
-	VMULPS    f, d, d;             \
-	VADDPS    K_LOGP7, d, d;       \
+	VMULPS    K_LOGP2, f, t;       \
+	VADDPS    K_LOGP3, t, t;       \
+	VMULPS    z, d, d;             \
+	VADDPS    t, d, d;             \
+	VMULPS    K_LOGP4, f, t;       \
+	VADDPS    K_LOGP5, t, t;       \
+	VMULPS    K_LOGP6, f, t2;      \
+	VADDPS    K_LOGP7, t2, t2;     \
+	VMULPS    z, t, t;             \
+	VADDPS    t2, t, t;            \
+	VMULPS    z2, d, d;            \
+	VADDPS    t, d, d;             \
 	VMULPS    f, d, d;             \
 	VADDPS    K_LOGP8, d, d;       \
 	VMULPS    f, d, d;             \
@@ -670,11 +672,13 @@ loop:
 	SIGPARTS(Y0, Y5, Y6, Y7, Y8)
 	VMULPS    Y7, Y5, Y9
 	VBLENDVPS Y8, Y7, Y9, Y9
-	LOGW(Y6, Y1, Y10, Y11, Y4, Y2)
+	LOGW(Y6, Y1, Y10, Y11, Y4, Y8, Y2, Y3)
 	VSUBPS    Y13, Y6, Y2
 	VSUBPS    Y2, Y5, Y2
 	VMULPS    Y7, Y2, Y2
 	VADDPS    Y2, Y1, Y1
+	VXORPS    Y8, Y8, Y8
+	VCMPPS    $14, Y8, Y0, Y8
 	VANDPS    Y13, Y8, Y3
 	VMOVUPS   (DI), Y4
 	VSUBPS    Y4, Y3, Y3

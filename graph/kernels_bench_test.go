@@ -2,12 +2,15 @@ package graph
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
 // Kernel benchmarks at the sizes of the example models, each on the vector
 // path ("vec") and on the scalar reference ("scalar"). SetBytes counts the
-// float32 traffic of one call, so MB/s compares with memory bandwidth.
+// float32 traffic of one call, so MB/s compares with memory bandwidth;
+// cpu-ns/op is the calling thread's CPU time, steadier than ns/op when other
+// work shares the machine.
 
 var benchSink float64
 
@@ -24,9 +27,13 @@ func benchBoth(b *testing.B, bytes int64, f func()) {
 			defer func(v bool) { useVec = v }(useVec)
 			useVec = vec
 			b.SetBytes(bytes)
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := threadCPU()
 			for b.Loop() {
 				f()
 			}
+			b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -58,13 +58,14 @@ func exp32(x float32) float32 {
 	n := float32(math.RoundToEven(float64(x * expLog2e)))
 	g := x - float32(n*expC1)
 	g = g - float32(n*expC2)
+	// P0·g⁵ + … + P5 by Estrin's scheme: a shorter dependency chain than
+	// Horner's, which the vector kernel needs to keep its units busy.
 	z := g * g
-	p := expP0
-	p = float32(p*g) + expP1
-	p = float32(p*g) + expP2
-	p = float32(p*g) + expP3
-	p = float32(p*g) + expP4
-	p = float32(p*g) + expP5
+	a0 := float32(expP0*g) + expP1
+	a1 := float32(expP2*g) + expP3
+	p := float32(a0*z) + a1
+	a2 := float32(expP4*g) + expP5
+	p = float32(p*z) + a2
 	y := float32(p*z) + g
 	y = y + 1
 	return float32(y * math.Float32frombits(uint32(int32(n)+127)<<23))
@@ -78,15 +79,16 @@ func logw(w float32) float32 {
 	}
 	f := m - 1
 	z := f * f
-	y := logP0
-	y = float32(y*f) + logP1
-	y = float32(y*f) + logP2
-	y = float32(y*f) + logP3
-	y = float32(y*f) + logP4
-	y = float32(y*f) + logP5
-	y = float32(y*f) + logP6
-	y = float32(y*f) + logP7
-	y = float32(y*f) + logP8
+	z2 := z * z
+	// P0·f⁸ + … + P8 by Estrin's scheme, as in exp32.
+	a0 := float32(logP0*f) + logP1
+	a1 := float32(logP2*f) + logP3
+	b0 := float32(a0*z) + a1
+	a2 := float32(logP4*f) + logP5
+	a3 := float32(logP6*f) + logP7
+	b1 := float32(a2*z) + a3
+	c := float32(b0*z2) + b1
+	y := float32(c*f) + logP8
 	y = float32(float32(y*f) * z)
 	y = y + float32(e*expC2)
 	y = y - float32(0.5*z)

@@ -78,15 +78,17 @@ func newTrainer(p *Program, opts Options, trainDS, evalDS *data.Dataset) (*train
 	if t.perEpoch == 0 {
 		return nil, fmt.Errorf("data %q has too few examples for one step of batch %d", trainDS.Name, batch)
 	}
+	// The budget: epochs, cut by max_steps; a file that sets max_steps and
+	// no epochs trains for max_steps. The command line cuts further.
 	epochs := e.Train.Epochs
 	if opts.Epochs > 0 {
 		epochs = opts.Epochs
 	}
 	t.total = epochs * t.perEpoch
-	if e.Train.MaxSteps > 0 && (t.total == 0 || e.Train.MaxSteps < t.total) {
+	if _, setEpochs := e.Train.Ranges["epochs"]; e.Train.MaxSteps > 0 && (!setEpochs && opts.Epochs == 0 || e.Train.MaxSteps < t.total) {
 		t.total = e.Train.MaxSteps
 	}
-	if opts.MaxSteps > 0 && opts.MaxSteps < t.total || t.total == 0 {
+	if opts.MaxSteps > 0 && opts.MaxSteps < t.total {
 		t.total = opts.MaxSteps
 	}
 	if t.total <= 0 {

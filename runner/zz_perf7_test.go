@@ -2,6 +2,30 @@ package runner
 
 // Temporary measurement helpers for issue 7 (perf session); removed before commit.
 
-import "testing"
+import (
+	"syscall"
+	"testing"
+)
 
-func BenchmarkZZDCGANNoFID(b *testing.B) { benchSteps(b, "/tmp/dcgan_nofid.hcl", nil) }
+func procCPU() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+func benchStepsCPU(b *testing.B, path string) {
+	t := newBenchTrainer(b, path, nil)
+	vals := make([]float64, len(t.obj.metricNames()))
+	t.obj.step(vals)
+	t.obj.step(vals)
+	b.ResetTimer()
+	c0 := procCPU()
+	for i := 0; i < b.N; i++ {
+		t.obj.step(vals)
+	}
+	b.ReportMetric(float64(procCPU()-c0)/float64(b.N), "proc-cpu-ns/op")
+}
+
+func BenchmarkZZVAE(b *testing.B)   { benchStepsCPU(b, "../experiments/vae_mnist.hcl") }
+func BenchmarkZZRing(b *testing.B)  { benchStepsCPU(b, "../experiments/gan_ring.hcl") }
+func BenchmarkZZDCGAN(b *testing.B) { benchStepsCPU(b, "/tmp/dcgan_nofid.hcl") }

@@ -141,8 +141,9 @@ optimizer "adam" "d" {
   beta1  = 0.5
 }
 train {
-  max_steps        = 4000
+  max_steps        = 1500
   batch_size       = 256
+  log_every        = "10 steps"
   checkpoint_every = "37 steps"
 }
 evaluate {
@@ -182,15 +183,37 @@ func series(t *testing.T, db, id string) map[string][]tracking.Metric {
 	return m
 }
 
-// SIGKILL at random points, then resume, until the run completes: the
-// result equals an uninterrupted run's bit for bit, with one metric row per
-// (name, step) and the same final weights (issue 8).
+// maxStep is the newest step a run has logged, or -1.
+func maxStep(t *testing.T, s *tracking.Store) int {
+	runs, err := s.Runs(context.Background(), tracking.Filter{})
+	if err != nil || len(runs) != 1 {
+		return -1
+	}
+	all, err := s.AllSeries(context.Background(), runs[0].ID)
+	if err != nil {
+		return -1
+	}
+	m := -1
+	for _, ser := range all {
+		for _, p := range ser {
+			m = max(m, p.Step)
+		}
+	}
+	return m
+}
+
+// SIGKILL at random points of training, then resume, until the run
+// completes: the result equals an uninterrupted run's bit for bit, with one
+// metric row per (name, step) and the same final weights (issue 8). Each
+// kill waits for a random step to be logged, then a random few
+// milliseconds, so kills land anywhere: mid-step, mid-flush, mid-checkpoint.
 func TestKilledRunsResumeBitForBit(t *testing.T) {
-	kills := 0
+	const killsEach = 10
+	total := 0
 	for _, c := range []struct {
 		name, src string
-		maxDelay  time.Duration
-	}{{"vae", e2eVAE, 2500 * time.Millisecond}, {"gan", e2eGAN, 1200 * time.Millisecond}} {
+		steps     int
+	}{{"vae", e2eVAE, 180}, {"gan", e2eGAN, 1500}} {
 		dir := t.TempDir()
 		file := writeFile(t, dir, c.name+".hcl", c.src)
 		refDB, db := filepath.Join(dir, "ref.db"), filepath.Join(dir, "killed.db")
@@ -200,34 +223,48 @@ func TestKilledRunsResumeBitForBit(t *testing.T) {
 		}
 		ref := onlyRun(t, refDB)
 		rng := rand.New(rand.NewPCG(uint64(len(c.name)), 9))
-		done := false
-		for attempt := 0; !done && attempt < 40; attempt++ {
+		kills, done := 0, false
+		for attempt := 0; !done && attempt < 4*killsEach; attempt++ {
 			args := []string{"run", file, "--db", db, "--runs-dir", runs, "--quiet"}
 			if r := onlyRun(t, db); r != nil {
 				args = []string{"resume", r.ID, "--db", db, "--runs-dir", runs, "--quiet"}
 			}
+			store, err := tracking.Open(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from := max(maxStep(t, store), 0)
+			target := from + 1 + rng.IntN(max(1, (c.steps-from)/(killsEach-kills+1)))
 			cmd := child(t, args...)
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
-			delay := time.Duration(rng.Int64N(int64(c.maxDelay)))
-			if kills >= 10*(1+map[string]int{"vae": 0, "gan": 1}[c.name]) {
-				delay = time.Hour // enough kills: let it finish
-			}
-			select {
-			case err := <-exited:
-				if err != nil {
-					t.Fatalf("%s: %v exited with %v", c.name, args[0], err)
+			killed := false
+			for !killed && !done {
+				select {
+				case err := <-exited:
+					if err != nil {
+						t.Fatalf("%s: %v exited with %v", c.name, args[0], err)
+					}
+					done = true
+				case <-time.After(20 * time.Millisecond):
+					if kills < killsEach && maxStep(t, store) >= target {
+						time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+						cmd.Process.Signal(syscall.SIGKILL)
+						if err := <-exited; err == nil {
+							done = true // it finished first
+						} else {
+							kills++
+						}
+						killed = true
+					}
 				}
-				done = true
-			case <-time.After(delay):
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-exited
-				kills++
 			}
+			store.Close()
 		}
 		if !done {
 			t.Fatalf("%s: never completed", c.name)
 		}
+		total += kills
 		got := onlyRun(t, db)
 		if got.Status != "completed" {
 			t.Fatalf("%s: status %s (%s)", c.name, got.Status, got.Error)
@@ -241,15 +278,15 @@ func TestKilledRunsResumeBitForBit(t *testing.T) {
 			}
 		}
 		if d := firstDiff(a, b); d != "" {
-			t.Fatalf("%s after kills: %s", c.name, d)
+			t.Fatalf("%s after %d kills: %s", c.name, kills, d)
 		}
 		if w1, w2 := weights(t, ref), weights(t, got); w1 != w2 {
 			t.Fatalf("%s: final weights differ from the uninterrupted run's", c.name)
 		}
+		t.Logf("%s: %d kills with SIGKILL, resumed to a bit-identical run", c.name, kills)
 	}
-	t.Logf("%d kills with SIGKILL", kills)
-	if kills < 20 {
-		t.Fatalf("only %d kills landed; want 20", kills)
+	if total < 2*killsEach {
+		t.Fatalf("only %d kills landed; want %d", total, 2*killsEach)
 	}
 }
 
