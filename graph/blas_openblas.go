@@ -5,8 +5,15 @@ package graph
 import "github.com/exp-ml/exp/graph/openblas"
 
 // The openblas build uses Debian's libopenblas for every GEMM (package
-// graph/openblas installs it as gonum's blas32 implementation).
-func init() { backend = "openblas (cgo, gonum/netlib)" }
+// graph/openblas installs it as gonum's blas32 implementation). OpenBLAS runs
+// each call on the calling thread, and gemm splits large products over the
+// worker pool instead: OpenBLAS's own threads spin on the other core after
+// each call, where they slow down the Go work that follows.
+func init() {
+	backend = "openblas (cgo, gonum/netlib)"
+	openblas.SetThreads(1)
+}
 
-func setThreads(n int) { openblas.SetThreads(n) }
-func threads() int     { return openblas.Threads() }
+var splitGemm = true
+
+func setThreads(int) {}

@@ -14,7 +14,7 @@ import "math"
 
 const (
 	expLog2e = float32(1.44269504088896341)
-	expC1    = float32(0.693359375)   // ln 2 in two parts (Cody–Waite):
+	expC1    = float32(0.693359375)    // ln 2 in two parts (Cody–Waite):
 	expC2    = float32(-2.12194440e-4) // C1 + C2 ≈ ln 2, n·C1 exact
 	expP0    = float32(1.9875691500e-4)
 	expP1    = float32(1.3981999507e-3)

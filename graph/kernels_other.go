@@ -10,17 +10,17 @@ const hasAVX2 = false
 
 var useVec = false
 
-func addToVec(dst, src []float32) int                   { return 0 }
-func add3Vec(dst, a, b []float32) int                   { return 0 }
-func scaleVec(dst []float32, s float32) int             { return 0 }
-func reluFwdVec(y, x []float32) int                     { return 0 }
-func reluBwdVec(dx, x, dy []float32) int                { return 0 }
-func leakyFwdVec(y, x []float32, slope float32) int     { return 0 }
+func addToVec(dst, src []float32) int                    { return 0 }
+func add3Vec(dst, a, b []float32) int                    { return 0 }
+func scaleVec(dst []float32, s float32) int              { return 0 }
+func reluFwdVec(y, x []float32) int                      { return 0 }
+func reluBwdVec(dx, x, dy []float32) int                 { return 0 }
+func leakyFwdVec(y, x []float32, slope float32) int      { return 0 }
 func leakyBwdVec(dx, x, dy []float32, slope float32) int { return 0 }
-func sigmoidFwdVec(y, x []float32) int                  { return 0 }
-func sigmoidBwdVec(dx, y, dy []float32) int             { return 0 }
-func tanhFwdVec(y, x []float32) int                     { return 0 }
-func tanhBwdVec(dx, y, dy []float32) int                { return 0 }
+func sigmoidFwdVec(y, x []float32) int                   { return 0 }
+func sigmoidBwdVec(dx, y, dy []float32) int              { return 0 }
+func tanhFwdVec(y, x []float32) int                      { return 0 }
+func tanhBwdVec(dx, y, dy []float32) int                 { return 0 }
 
 func bernoulliVec(l, x []float32, xc float32, grad []float32, scale float32, acc *lanes) int {
 	return 0

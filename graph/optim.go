@@ -12,7 +12,9 @@ import "math"
 //	p −= step · m / (√v / sqrtBC2 + eps)   with step = lr / (1 − β1^t)
 //
 // The squared norm is summed per block of adamBlock elements in lanes order,
-// blocks in order, so it does not depend on how the update is split.
+// and the blocks in order; a tensor long enough to be split over threads
+// (adamMinPart) adds its parts' sums in order, so the norm depends on the
+// thread count, the updated values do not.
 func AdamUpdate(p, g, m, v []float32, beta1, beta2, step, sqrtBC2, eps, decay float32) float64 {
 	return adamUpdate(p, g, m, v, &adamConsts{beta1, 1 - beta1, beta2, 1 - beta2, step, sqrtBC2, eps, decay}, false)
 }
@@ -28,14 +30,40 @@ type adamConsts struct {
 	beta1, c1, beta2, c2, step, sqrtBC2, eps, decay float32 // c1 = 1−β1, c2 = 1−β2
 }
 
-const adamBlock = 1 << 13
+const (
+	adamBlock   = 1 << 13
+	adamMinPart = 8 * adamBlock // about 50 µs of work
+)
+
+// adamArgs is one part of an update: whole blocks of the tensors.
+type adamArgs struct {
+	p, g, m, v []float32
+	k          adamConsts
+	zeroGrad   bool
+	sq         float64 // result
+}
+
+func (a *adamArgs) run() {
+	a.sq = 0
+	for lo := 0; lo < len(a.p); lo += adamBlock {
+		hi := min(lo+adamBlock, len(a.p))
+		a.sq += adamRange(a.p[lo:hi], a.g[lo:hi], a.m[lo:hi], a.v[lo:hi], &a.k, a.zeroGrad)
+	}
+}
 
 func adamUpdate(p, g, m, v []float32, k *adamConsts, zeroGrad bool) float64 {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	var ts [maxParts]task
+	nb := (len(p) + adamBlock - 1) / adamBlock
+	np := parts(len(p), adamMinPart)
+	for j := range np {
+		lo, hi := j*nb/np*adamBlock, min((j+1)*nb/np*adamBlock, len(p))
+		ts[j] = task{kind: taskAdam, adam: adamArgs{p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], *k, zeroGrad, 0}}
+	}
+	runParts(ts[:np])
 	var sq float64
-	for lo := 0; lo < len(p); lo += adamBlock {
-		hi := min(lo+adamBlock, len(p))
-		sq += adamRange(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], k, zeroGrad)
+	for j := range np {
+		sq += ts[j].adam.sq
 	}
 	return sq
 }

@@ -4,5 +4,7 @@ package graph
 
 import "runtime"
 
+// gonum's Sgemm parallelises itself over GOMAXPROCS goroutines.
+var splitGemm = false
+
 func setThreads(n int) { runtime.GOMAXPROCS(n) }
-func threads() int     { return runtime.GOMAXPROCS(0) }

@@ -55,9 +55,9 @@ func (o *Optimizer) Step() float64 {
 		step := float32(float64(o.lr) / bc1)
 		sqrtBC2 := float32(math.Sqrt(bc2))
 		for i, p := range o.params {
-			sq += graph.AdamUpdate(p.Value.Data, p.Grad.Data, o.m[i].Data, o.v[i].Data,
+			// Zeroes the gradient as it reads it: one pass over memory fewer.
+			sq += graph.AdamUpdateZero(p.Value.Data, p.Grad.Data, o.m[i].Data, o.v[i].Data,
 				o.beta1, o.beta2, step, sqrtBC2, o.eps, o.decay)
-			p.Grad.Zero()
 		}
 	default:
 		for i, p := range o.params {

@@ -38,7 +38,7 @@ type Options struct {
 // Result is the outcome of a run.
 type Result struct {
 	RunID  string
-	Status string // completed, failed, interrupted
+	Status string // completed, failed, interrupted, stopped (early stopping)
 	Err    error
 }
 
@@ -163,6 +163,8 @@ func finish(ctx context.Context, opts Options, id string, err error) (*Result, e
 	case err == nil:
 	case errors.Is(err, ErrInterrupted):
 		res.Status, msg = tracking.StatusInterrupted, "interrupted by a signal; resume with: exp resume "+id
+	case errors.Is(err, ErrStopped):
+		res.Status, msg = tracking.StatusStopped, err.Error()
 	default:
 		res.Status, msg = tracking.StatusFailed, err.Error()
 	}

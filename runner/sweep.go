@@ -142,7 +142,8 @@ func RunSweep(ctx context.Context, e *dsl.Experiment, trials []dsl.Trial, opts S
 	return res, store.FinishSweep(ctx, id, tracking.StatusCompleted)
 }
 
-// completedTrials are the trial indexes of a sweep with a completed run.
+// completedTrials are the trial indexes of a sweep with a completed run or
+// one stopped early: both are done.
 func completedTrials(ctx context.Context, store *tracking.Store, sweepID string) (map[int]bool, error) {
 	runs, err := store.Runs(ctx, tracking.Filter{SweepID: sweepID})
 	if err != nil {
@@ -150,11 +151,17 @@ func completedTrials(ctx context.Context, store *tracking.Store, sweepID string)
 	}
 	done := map[int]bool{}
 	for _, r := range runs {
-		if r.Status == tracking.StatusCompleted {
+		if TrialDone(r.Status) {
 			done[r.TrialIndex] = true
 		}
 	}
 	return done, nil
+}
+
+// TrialDone reports whether a trial's run with this status needs no
+// re-running: it completed, or early stopping stopped it.
+func TrialDone(status string) bool {
+	return status == tracking.StatusCompleted || status == tracking.StatusStopped
 }
 
 // Ranked are a sweep's runs, best first on its target (runs without the

@@ -49,6 +49,7 @@ type trainer struct {
 	windowN               int
 	lastHeartbeat         time.Time
 	log                   zerolog.Logger
+	stopper               *earlyStopper // nil outside a sweep with early_stop
 }
 
 func newTrainer(p *Program, opts Options, trainDS, evalDS *data.Dataset) (*trainer, error) {
@@ -126,6 +127,7 @@ func (t *trainer) loop(ctx context.Context) error {
 	if ckptEvery.N == 0 {
 		ckptEvery = dsl.Every{N: 1, Unit: "epoch"}
 	}
+	t.stopper = newEarlyStopper(t)
 	for t.step < t.total {
 		if ctx.Err() != nil {
 			if err := t.saveCheckpoint(); err != nil {
@@ -159,8 +161,14 @@ func (t *trainer) loop(ctx context.Context) error {
 				return err
 			}
 		}
+		justLogged := t.stopper.logged(t.pending)
 		if err := t.flush(ctx); err != nil {
 			return err
+		}
+		if !last { // a trial that has reached its end completes
+			if err := t.stopper.check(ctx, t.step, justLogged); err != nil {
+				return err
+			}
 		}
 		if t.due(ckptEvery, t.step) || last {
 			if err := t.saveCheckpoint(); err != nil {

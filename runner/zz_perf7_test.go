@@ -3,9 +3,21 @@ package runner
 // Temporary measurement helpers for issue 7 (perf session); removed before commit.
 
 import (
+	"context"
+	"os"
+	"runtime/pprof"
+	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/exp-ml/exp/graph"
 )
+
+func init() {
+	if n, err := strconv.Atoi(os.Getenv("EXP_THREADS")); err == nil {
+		graph.SetThreads(n)
+	}
+}
 
 func procCPU() int64 {
 	var ru syscall.Rusage
@@ -18,6 +30,8 @@ func benchStepsCPU(b *testing.B, path string) {
 	vals := make([]float64, len(t.obj.metricNames()))
 	t.obj.step(vals)
 	t.obj.step(vals)
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("g", "main")))
+	defer pprof.SetGoroutineLabels(context.Background())
 	b.ResetTimer()
 	c0 := procCPU()
 	for i := 0; i < b.N; i++ {

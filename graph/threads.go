@@ -1,0 +1,159 @@
+package graph
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Work splitting. A long GEMM or elementwise pass is cut into as many parts
+// as there are threads; the caller runs part 0 and the pool's workers the
+// others. How a job is cut depends only on its shape and the thread count,
+// and each part writes its own outputs, so results are the same whichever
+// goroutine runs which part: when the pool is busy with another caller's
+// job, the caller simply runs all its parts itself, in order.
+
+// maxParts bounds the parts of one job.
+const maxParts = 16
+
+// task is one part of a job.
+type task struct {
+	kind taskKind
+	gemm gemmArgs
+	adam adamArgs
+}
+
+type taskKind uint8
+
+const (
+	taskGemm taskKind = iota
+	taskAdam
+)
+
+func (t *task) run() {
+	switch t.kind {
+	case taskGemm:
+		t.gemm.run()
+	case taskAdam:
+		t.adam.run()
+	}
+}
+
+type workerPool struct {
+	mu      sync.Mutex // held while workers run one caller's parts
+	threads int
+	started int
+	tasks   [maxParts]task // tasks[i] is worker i−1's part
+	slots   [maxParts - 1]workerSlot
+}
+
+// workerSlot is one worker's two signals: a part posted, a part done.
+type workerSlot struct {
+	post, done event
+	doneSeen   uint64 // the caller's count of done signals consumed
+	_          [64]byte
+}
+
+var pool = workerPool{threads: runtime.NumCPU()}
+
+// setPoolThreads sets the number of parts jobs are cut into.
+func setPoolThreads(n int) {
+	pool.mu.Lock()
+	pool.threads = min(max(n, 1), maxParts)
+	pool.mu.Unlock()
+}
+
+// parts is how many parts a job of the given size is cut into.
+func parts(work, minPerPart int) int {
+	return max(1, min(pool.threads, work/minPerPart))
+}
+
+// runParts runs ts, using the workers when no other caller holds them.
+func runParts(ts []task) {
+	if len(ts) == 1 || !pool.mu.TryLock() {
+		for i := range ts {
+			ts[i].run()
+		}
+		return
+	}
+	defer pool.mu.Unlock()
+	for pool.started < len(ts)-1 {
+		s := &pool.slots[pool.started]
+		s.post.ch, s.done.ch = make(chan struct{}, 1), make(chan struct{}, 1)
+		go worker(pool.started)
+		pool.started++
+	}
+	copy(pool.tasks[1:], ts[1:])
+	for i := 1; i < len(ts); i++ {
+		pool.slots[i-1].post.signal()
+	}
+	ts[0].run()
+	for i := 1; i < len(ts); i++ {
+		s := &pool.slots[i-1]
+		s.doneSeen = s.done.wait(s.doneSeen, callerSpin)
+	}
+	copy(ts[1:], pool.tasks[1:len(ts)]) // results
+}
+
+// Workers keep spinning a while after a part, since a training step posts
+// the next one within microseconds; a parked goroutine takes tens of
+// microseconds to wake, as long as a small GEMM.
+const (
+	workerSpin = 200 * time.Microsecond
+	callerSpin = 50 * time.Microsecond
+)
+
+func worker(i int) {
+	s := &pool.slots[i]
+	var seen uint64
+	for {
+		seen = s.post.wait(seen, workerSpin)
+		pool.tasks[i+1].run()
+		s.done.signal()
+	}
+}
+
+// event signals from one goroutine to another; the waiter spins for a
+// while before it blocks.
+type event struct {
+	seq    atomic.Uint64
+	parked atomic.Bool
+	ch     chan struct{}
+}
+
+func (e *event) signal() {
+	e.seq.Add(1)
+	if e.parked.Load() {
+		select {
+		case e.ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// wait returns the signal count once it differs from seen.
+func (e *event) wait(seen uint64, spin time.Duration) uint64 {
+	var deadline time.Time
+	for i := 0; ; i++ {
+		if s := e.seq.Load(); s != seen {
+			return s
+		}
+		if i&255 == 255 {
+			if deadline.IsZero() {
+				deadline = time.Now().Add(spin)
+			} else if time.Now().After(deadline) {
+				break
+			}
+		}
+	}
+	for {
+		e.parked.Store(true)
+		if s := e.seq.Load(); s != seen {
+			e.parked.Store(false)
+			return s
+		}
+		<-e.ch
+		e.parked.Store(false)
+	}
+}
