@@ -30,7 +30,7 @@ var DataKinds = []string{"mnist", "gaussian_mixture", "idx", "csv", "images"}
 
 var (
 	splits  = []string{"train", "test"}
-	scales  = []string{"unit", "tanh", "binarize"}
+	scales  = []string{"unit", "tanh", "binarize", "none"}
 	layouts = []string{"ring", "grid"}
 )
 
@@ -62,9 +62,9 @@ func (p *parser) decodeDataBlock(block *hcl.Block) (*Data, hcl.Diagnostics) {
 		d.Split, d.Scale = "train", "unit"
 	case "gaussian_mixture":
 		d.Layout, d.Modes, d.Radius, d.Std, d.Samples = "ring", 8, 2.0, 0.02, 10000
-	case "idx", "images":
+	case "images":
 		d.Scale = "unit"
-	}
+	} // idx and csv: empty means the data package's rule (bytes: unit; other types: none)
 
 	var dd hcl.Diagnostics
 	if a, ok := attrs["split"]; ok {

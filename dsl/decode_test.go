@@ -101,7 +101,7 @@ func TestDataBlocks(t *testing.T) {
 		{"data \"gaussian_mixture\" \"d\" {\n layout = \"grid\"\n modes = 49\n radius = 3\n std = 0.05\n samples = 500\n}",
 			Data{Kind: "gaussian_mixture", Name: "d", Layout: "grid", Modes: 49, Radius: 3, Std: 0.05, Samples: 500}},
 		{"data \"idx\" \"d\" {\n path = \"x.idx\"\n labels = \"y.idx\"\n shape = [1, 28, 28]\n}",
-			Data{Kind: "idx", Name: "d", Scale: "unit", Path: "x.idx", Labels: "y.idx", Shape: []int{1, 28, 28}}},
+			Data{Kind: "idx", Name: "d", Path: "x.idx", Labels: "y.idx", Shape: []int{1, 28, 28}}},
 		{"data \"csv\" \"d\" {\n path = \"t.csv\"\n labels = \"class\"\n}",
 			Data{Kind: "csv", Name: "d", Path: "t.csv", Labels: "class"}},
 		{"data \"images\" \"d\" {\n path = \"faces/\"\n shape = [3, 32, 32]\n scale = \"tanh\"\n}",

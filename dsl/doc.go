@@ -59,9 +59,9 @@
 //
 //	experiment "NAME"        description, seed (0 ≤ seed ≤ 2^53, default 0), tags
 //	variable "NAME"          default (required), description
-//	data "mnist" "N"         split ("train"|"test"), scale ("unit"|"tanh"|"binarize"), limit
+//	data "mnist" "N"         split ("train"|"test"), scale ("unit"|"tanh"|"binarize"|"none"), limit
 //	data "gaussian_mixture"  layout ("ring"|"grid"), modes (8; 25 for grid, a square), radius (2), std (0.02), samples (10000)
-//	data "idx" "N"           path (required), labels (labels file), shape, scale, limit
+//	data "idx" "N"           path (required), labels (labels file), shape, scale (default: "unit" for byte files, "none" for others), limit
 //	data "csv" "N"           path (required), labels (label column name), shape, limit
 //	data "images" "N"        path (required, a folder of PNGs), shape, scale, limit
 //	model "N"                input "N" { shape }, layer "TYPE" "N" { input | inputs, ... }, output

@@ -42,8 +42,8 @@ var MetricSeries = []string{
 	"train/loss",
 	"train/neg_elbo", "train/recon", "train/kl", "test/neg_elbo", "test/iwae_nll",
 	"train/d_loss", "train/g_loss", "train/d_real", "train/d_fake",
-	"eval/fid", "eval/class_kl", "eval/cond_acc", "eval/modes", "eval/hq", "eval/parzen_ll",
-	"train/xent", "test/xent", "test/accuracy",
+	"eval/fid", "eval/class_kl", "eval/cond_acc", "eval/modes", "eval/hq", "eval/reverse_kl", "eval/parzen_ll",
+	"train/xent", "train/accuracy", "test/xent", "test/accuracy",
 }
 
 // metricObjectives lists the objectives each metric makes sense for.

@@ -52,24 +52,31 @@ func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []flo
 	if splitGemm {
 		np = parts(2*m*n*k, gemmMinFlops)
 	}
-	rows := m >= np*gemmAlign
-	if np > 1 && !rows && n < np*gemmAlign {
-		np = 1
-	}
 	if np == 1 {
 		whole.run()
 		return
 	}
-	var ts [maxParts]task
+	// Parts are whole tiles of gemmAlign rows (columns); the last one also
+	// takes the ragged end, so that no part is degenerate (a one-column GEMM
+	// takes another path through the BLAS) and every element is summed as
+	// in the whole product.
+	rows := m >= np*gemmAlign
 	span := m
 	if !rows {
 		span = n
 	}
-	step := (span + np - 1) / np
-	step = (step + gemmAlign - 1) / gemmAlign * gemmAlign
-	np = 0
-	for lo := 0; lo < span; lo += step {
-		hi := min(lo+step, span)
+	tiles := span / gemmAlign
+	np = min(np, tiles)
+	if np <= 1 {
+		whole.run()
+		return
+	}
+	var ts [maxParts]task
+	for j := range np {
+		lo, hi := j*tiles/np*gemmAlign, (j+1)*tiles/np*gemmAlign
+		if j == np-1 {
+			hi = span
+		}
 		g := whole
 		if rows {
 			g.m = hi - lo
@@ -80,8 +87,7 @@ func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []flo
 			g.b = b[colOffset(tB, lo, ldb):]
 			g.c = c[lo:]
 		}
-		ts[np] = task{kind: taskGemm, gemm: g}
-		np++
+		ts[j] = task{kind: taskGemm, gemm: g}
 	}
 	runParts(ts[:np])
 }

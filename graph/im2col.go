@@ -44,7 +44,31 @@ func (g patches) span(kj int) (lo, hi int) {
 
 // im2col writes the column matrix of batch images x into col
 // ([C·K·K, B·OH·OW], row-major). Positions in the padding read as zero.
+// Examples are split over threads (each writes its own columns).
 func im2col(g patches, batch int, x, col []float32) {
+	runPatchParts(taskIm2col, g, batch, x, col)
+}
+
+// patchArgs is im2col or col2im over examples [b0, b1) of a batch.
+type patchArgs struct {
+	g             patches
+	batch, b0, b1 int
+	x, col        []float32
+}
+
+// runPatchParts splits im2col or col2im over examples.
+func runPatchParts(kind taskKind, g patches, batch int, x, col []float32) {
+	const minPerPart = 1 << 16 // column entries, about 30 µs
+	np := parts(batch*g.rows()*g.posPerItem, minPerPart)
+	np = min(np, batch)
+	var ts [maxParts]task
+	for j := range np {
+		ts[j] = task{kind: kind, patch: patchArgs{g, batch, j * batch / np, (j + 1) * batch / np, x, col}}
+	}
+	runParts(ts[:np])
+}
+
+func im2colRange(g patches, batch, b0, b1 int, x, col []float32) {
 	n := batch * g.posPerItem
 	img := g.H * g.W
 	for c := 0; c < g.C; c++ {
@@ -52,7 +76,7 @@ func im2col(g patches, batch int, x, col []float32) {
 			for kj := 0; kj < g.K; kj++ {
 				row := col[((c*g.K+ki)*g.K+kj)*n:][:n]
 				lo, hi := g.span(kj)
-				for b := 0; b < batch; b++ {
+				for b := b0; b < b1; b++ {
 					src := x[(b*g.C+c)*img:][:img]
 					for oh := 0; oh < g.OH; oh++ {
 						dst := row[b*g.posPerItem+oh*g.OW:][:g.OW]
@@ -82,7 +106,13 @@ func im2col(g patches, batch int, x, col []float32) {
 
 // col2im is im2col's adjoint: it adds every entry of col into the image
 // element it was read from (padding entries are dropped). It accumulates.
+// Examples are split over threads (each adds into its own images, in the
+// same order as a single pass).
 func col2im(g patches, batch int, col, x []float32) {
+	runPatchParts(taskCol2im, g, batch, x, col)
+}
+
+func col2imRange(g patches, batch, b0, b1 int, col, x []float32) {
 	n := batch * g.posPerItem
 	img := g.H * g.W
 	for c := 0; c < g.C; c++ {
@@ -93,7 +123,7 @@ func col2im(g patches, batch int, col, x []float32) {
 				if lo >= hi {
 					continue
 				}
-				for b := 0; b < batch; b++ {
+				for b := b0; b < b1; b++ {
 					dstImg := x[(b*g.C+c)*img:][:img]
 					for oh := 0; oh < g.OH; oh++ {
 						ih := oh*g.S - g.P + ki

@@ -19,9 +19,10 @@ const maxParts = 16
 
 // task is one part of a job.
 type task struct {
-	kind taskKind
-	gemm gemmArgs
-	adam adamArgs
+	kind  taskKind
+	gemm  gemmArgs
+	adam  adamArgs
+	patch patchArgs
 }
 
 type taskKind uint8
@@ -29,6 +30,8 @@ type taskKind uint8
 const (
 	taskGemm taskKind = iota
 	taskAdam
+	taskIm2col
+	taskCol2im
 )
 
 func (t *task) run() {
@@ -37,6 +40,12 @@ func (t *task) run() {
 		t.gemm.run()
 	case taskAdam:
 		t.adam.run()
+	case taskIm2col:
+		p := &t.patch
+		im2colRange(p.g, p.batch, p.b0, p.b1, p.x, p.col)
+	case taskCol2im:
+		p := &t.patch
+		col2imRange(p.g, p.batch, p.b0, p.b1, p.col, p.x)
 	}
 }
 

@@ -31,7 +31,7 @@ func ParseInit(s string) (Init, error) {
 		if len(parts) == 2 {
 			m, err1 := strconv.ParseFloat(strings.TrimSpace(parts[0]), 64)
 			sd, err2 := strconv.ParseFloat(strings.TrimSpace(parts[1]), 64)
-			if err1 == nil && err2 == nil && sd >= 0 && !math.IsInf(m, 0) && !math.IsInf(sd, 0) {
+			if err1 == nil && err2 == nil && sd >= 0 && !math.IsInf(m, 0) && !math.IsInf(sd, 0) && !math.IsNaN(m) && !math.IsNaN(sd) {
 				return Init{Kind: "normal", Mean: m, Std: sd}, nil
 			}
 		}

@@ -13,26 +13,54 @@ import (
 
 // dataShape knows the shape of the built-in datasets without loading them
 // and reads the user's files for the others.
-func dataShape(d *dsl.Data) (DataShape, error) {
+func dataShape(e *dsl.Experiment, d *dsl.Data) (DataShape, error) {
+	var s DataShape
 	switch d.Kind {
 	case "mnist":
-		return DataShape{Shape: []int{1, 28, 28}, NumClasses: 10}, nil
+		s = DataShape{Shape: []int{1, 28, 28}, NumClasses: 10, N: map[string]int{"train": 60000, "test": 10000}[d.Split]}
+		if d.Limit > 0 {
+			s.N = min(s.N, d.Limit)
+		}
 	case "gaussian_mixture":
-		s := data.MixtureDefaults(dataSpec(d, 0))
-		return DataShape{Shape: []int{2}, NumClasses: s.Modes}, nil
+		ms := data.MixtureDefaults(dataSpec(e, d))
+		s = DataShape{Shape: []int{2}, NumClasses: ms.Modes, N: ms.Samples}
+	default:
+		ds, err := loadDataset(e, d)
+		if err != nil {
+			return DataShape{}, err
+		}
+		s = DataShape{Shape: ds.Shape, NumClasses: ds.NumClasses, N: ds.N}
 	}
-	ds, err := data.Load(dataSpec(d, 0))
-	if err != nil {
-		return DataShape{}, err
-	}
-	return DataShape{Shape: ds.Shape, NumClasses: ds.NumClasses}, nil
+	return s, nil
 }
 
-// dataSpec converts a data block for the data package.
-func dataSpec(d *dsl.Data, seed int64) data.Spec {
+// loadDataset loads one data block, viewing it with the block's shape when
+// it gives one.
+func loadDataset(e *dsl.Experiment, d *dsl.Data) (*data.Dataset, error) {
+	ds, err := data.Load(dataSpec(e, d))
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Shape) > 0 {
+		if graph.Numel(d.Shape) != ds.Size() {
+			return nil, fmt.Errorf("shape %s holds %d values, but each example of %q has %d (%s)",
+				layers.ShapeString(d.Shape), graph.Numel(d.Shape), d.Name, ds.Size(), layers.ShapeString(ds.Shape))
+		}
+		ds.Shape = append([]int(nil), d.Shape...)
+	}
+	return ds, nil
+}
+
+// dataSpec converts a data block for the data package; paths are relative
+// to the experiment file.
+func dataSpec(e *dsl.Experiment, d *dsl.Data) data.Spec {
+	labels := d.Labels
+	if d.Kind == "idx" {
+		labels = e.Resolve(labels)
+	}
 	return data.Spec{Kind: d.Kind, Name: d.Name, Split: d.Split, Scale: d.Scale, Limit: d.Limit,
 		Layout: d.Layout, Modes: d.Modes, Radius: d.Radius, Std: d.Std, Samples: d.Samples,
-		Path: d.Path, Labels: d.Labels, Seed: streamSeed(seed, "data/"+d.Name)}
+		Path: e.Resolve(d.Path), Labels: labels, Seed: streamSeed(e.Seed, "data/"+d.Name)}
 }
 
 func objDiag(o *dsl.Objective, attr, summary, format string, args ...any) *hcl.Diagnostic {
@@ -65,7 +93,7 @@ func checkObjective(p *Program) hcl.Diagnostics {
 		for _, m := range ev.Metrics {
 			if !contains(supportedMetrics[o.Kind], m) {
 				add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Metric not available for this objective",
-					Detail:  fmt.Sprintf("A %s objective can evaluate %v; %q is not among them.", o.Kind, supportedMetrics[o.Kind], m),
+					Detail:  fmt.Sprintf("The %s objective can evaluate %v; %q is not among them.", o.Kind, supportedMetrics[o.Kind], m),
 					Subject: subject.Ptr()})
 			} else if d := checkMetricData(p, m, subject); d != nil {
 				add(d)
@@ -120,6 +148,13 @@ func checkObjective(p *Program) hcl.Diagnostics {
 			if n := len(m.Spec.Inputs); (cond && n != 2) || (!cond && n != 1) {
 				add(objDiag(o, attr, "Wrong inputs for a GAN model",
 					"Model %q has %d inputs; a GAN model has one (noise or image)%s.", m.Name, n, map[bool]string{true: " plus \"y\"", false: ""}[cond]))
+			}
+		}
+		for _, opt := range p.Exp.Optimizers {
+			if contains(opt.Models, g.Name) && contains(opt.Models, d.Name) {
+				add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "One optimizer for both GAN players",
+					Detail:  fmt.Sprintf("Optimizer %q updates both %q and %q; the generator and the discriminator take turns, so each needs its own optimizer.", opt.Name, g.Name, d.Name),
+					Subject: opt.DeclRange.Ptr()})
 			}
 		}
 		if diags.HasErrors() {
@@ -250,20 +285,31 @@ func bytesString(b int64) string {
 	return fmt.Sprintf("%d KiB", b>>10)
 }
 
-// checkBatch refuses batchnorm with one example per batch: training-mode
-// statistics of a single example are undefined (PyTorch refuses it too).
+// checkBatch refuses a batch larger than the training data, and batchnorm
+// with one example per batch: training-mode statistics of a single example
+// are undefined (PyTorch refuses it too).
 func checkBatch(p *Program) hcl.Diagnostics {
 	tr := p.Exp.Train
-	if tr == nil || tr.BatchSize >= 2 {
+	if tr == nil {
+		return nil
+	}
+	subject := tr.DeclRange
+	if r, ok := tr.Ranges["batch_size"]; ok {
+		subject = r
+	}
+	if o := p.Exp.Objective; o != nil {
+		if ds, ok := p.DataShapes[o.Data]; ok && ds.N > 0 && tr.BatchSize > ds.N {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Batch larger than the data",
+				Detail:  fmt.Sprintf("batch_size = %d, but data %q has %d examples.", tr.BatchSize, o.Data, ds.N),
+				Subject: subject.Ptr()}}
+		}
+	}
+	if tr.BatchSize >= 2 {
 		return nil
 	}
 	for _, m := range p.Models {
 		for _, l := range m.Spec.Layers {
 			if l.Type == "batchnorm" {
-				subject := tr.DeclRange
-				if r, ok := tr.Ranges["batch_size"]; ok {
-					subject = r
-				}
 				return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Batch too small for batchnorm",
 					Detail:  fmt.Sprintf("Layer %q of model %q normalises over the batch, which needs batch_size >= 2.", l.Name, m.Name),
 					Subject: subject.Ptr()}}

@@ -45,6 +45,7 @@ type Program struct {
 type DataShape struct {
 	Shape      []int
 	NumClasses int
+	N          int // examples
 }
 
 // Model finds a compiled model by name.
@@ -72,7 +73,7 @@ func Compile(e *dsl.Experiment, opts CompileOptions) (*Program, hcl.Diagnostics)
 	p := &Program{Exp: e, DataShapes: map[string]DataShape{}}
 	var diags hcl.Diagnostics
 	for _, d := range e.Data {
-		s, err := dataShape(d)
+		s, err := dataShape(e, d)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read dataset",
 				Detail: err.Error(), Subject: d.DeclRange.Ptr()})

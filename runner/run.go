@@ -53,7 +53,7 @@ func loadData(e *dsl.Experiment) (train, evalDS *data.Dataset, err error) {
 	load := func(name string) (*data.Dataset, error) {
 		for _, d := range e.Data {
 			if d.Name == name {
-				ds, err := data.Load(dataSpec(d, e.Seed))
+				ds, err := loadDataset(e, d)
 				if err != nil {
 					return nil, &DataError{hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot load dataset",
 						Detail: err.Error(), Subject: d.DeclRange.Ptr()}}}
@@ -66,8 +66,9 @@ func loadData(e *dsl.Experiment) (train, evalDS *data.Dataset, err error) {
 	if train, err = load(e.Objective.Data); err != nil {
 		return nil, nil, err
 	}
-	if e.Evaluate != nil && e.Evaluate.Data != "" {
-		if e.Evaluate.Data == e.Objective.Data {
+	if e.Evaluate != nil {
+		// Without a data attribute, evaluation uses the training data.
+		if e.Evaluate.Data == "" || e.Evaluate.Data == e.Objective.Data {
 			return train, train, nil
 		}
 		if evalDS, err = load(e.Evaluate.Data); err != nil {

@@ -54,24 +54,9 @@ func SweepIdentity(e *dsl.Experiment, overrides map[string]string) (string, erro
 // again continues its sweep; a completed sweep runs nothing.
 func RunSweep(ctx context.Context, e *dsl.Experiment, trials []dsl.Trial, opts SweepOptions) (*SweepResult, error) {
 	s := e.Sweep
-	hash, err := SweepIdentity(e, opts.Overrides)
-	if err != nil {
-		return nil, err
-	}
 	store := opts.Store
-	sw, err := store.FindSweep(ctx, hash)
-	var id string
-	switch {
-	case err == nil:
-		id = sw.ID
-		opts.Log.Info().Str("sweep", id).Msg("continuing the sweep of this file")
-	case errors.Is(err, tracking.ErrNotFound):
-		id, err = store.CreateSweep(ctx, tracking.SweepInfo{Experiment: e.Name, Source: string(e.Source), ConfigHash: hash,
-			Method: s.Method, Target: s.Target, Goal: s.Goal, Parallel: s.Parallel, NTrials: len(trials)})
-		if err != nil {
-			return nil, err
-		}
-	default:
+	id, err := openSweep(ctx, store, e, len(trials), opts.Overrides, opts.Log)
+	if err != nil {
 		return nil, err
 	}
 	done, err := completedTrials(ctx, store, id)
@@ -140,6 +125,27 @@ func RunSweep(ctx context.Context, e *dsl.Experiment, trials []dsl.Trial, opts S
 		return res, firstErr
 	}
 	return res, store.FinishSweep(ctx, id, tracking.StatusCompleted)
+}
+
+// openSweep returns the id of the sweep of this file and these overrides,
+// recording it when it is new: sweeping a file again continues its sweep,
+// whichever backend ran it before.
+func openSweep(ctx context.Context, store *tracking.Store, e *dsl.Experiment, n int, overrides map[string]string, log zerolog.Logger) (string, error) {
+	s := e.Sweep
+	hash, err := SweepIdentity(e, overrides)
+	if err != nil {
+		return "", err
+	}
+	sw, err := store.FindSweep(ctx, hash)
+	switch {
+	case err == nil:
+		log.Info().Str("sweep", sw.ID).Msg("continuing the sweep of this file")
+		return sw.ID, nil
+	case errors.Is(err, tracking.ErrNotFound):
+		return store.CreateSweep(ctx, tracking.SweepInfo{Experiment: e.Name, Source: string(e.Source), ConfigHash: hash,
+			Method: s.Method, Target: s.Target, Goal: s.Goal, Parallel: s.Parallel, NTrials: n})
+	}
+	return "", err
 }
 
 // completedTrials are the trial indexes of a sweep with a completed run or

@@ -119,14 +119,10 @@ func (t *trainer) loop(ctx context.Context) error {
 	tr := t.p.Exp.Train
 	vals := make([]float64, len(t.window))
 	names := t.obj.metricNames()
-	logEvery := tr.LogEvery
-	if logEvery.N == 0 {
-		logEvery = dsl.Every{N: 10, Unit: "step"}
-	}
-	ckptEvery := tr.CheckpointEvery
-	if ckptEvery.N == 0 {
-		ckptEvery = dsl.Every{N: 1, Unit: "epoch"}
-	}
+	// The language fills the defaults; a zero Every is "never". The last
+	// step always logs, evaluates, samples and checkpoints (exp sample and
+	// exp resume read that checkpoint).
+	logEvery, ckptEvery := tr.LogEvery, tr.CheckpointEvery
 	t.stopper = newEarlyStopper(t)
 	for t.step < t.total {
 		if ctx.Err() != nil {

@@ -17,6 +17,10 @@ func init() {
 	if n, err := strconv.Atoi(os.Getenv("EXP_THREADS")); err == nil {
 		graph.SetThreads(n)
 	}
+	if n, err := strconv.Atoi(os.Getenv("EXP_OPENBLAS_THREADS")); err == nil {
+		graph.SetThreads(1)
+		graph.ZZUseOpenBLASThreads(n)
+	}
 }
 
 func procCPU() int64 {

@@ -76,6 +76,7 @@ func commands() []command {
 		{"interpolate", "latent interpolations (or a VAE's 2-D manifold) from a run's checkpoint", runInterpolate},
 		{"reproduce", "re-run a run from its stored source and seed and compare bit for bit", runReproduce},
 		{"resume", "continue an interrupted run from its last checkpoint", runResume},
+		{"merge", "merge other exp databases (a Slurm sweep's trial files) into --db", runMerge},
 		{"version", "print the version and the BLAS backend", runVersion},
 	}
 }

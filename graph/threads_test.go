@@ -1,0 +1,174 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+)
+
+// withThreads runs f with the given thread count and GEMM splitting on
+// (the pure-Go backend does not split by default: gonum parallelises itself).
+func withThreads(n int, f func()) {
+	defer SetThreads(Threads())
+	defer func(s bool) { splitGemm = s }(splitGemm)
+	splitGemm = true
+	SetThreads(n)
+	f()
+}
+
+type gemmShape struct {
+	tA, tB  bool
+	m, n, k int
+}
+
+var splitShapes = []gemmShape{
+	{false, true, 128, 400, 784}, {false, false, 128, 784, 400}, {true, false, 400, 784, 128},
+	{false, true, 512, 128, 128}, {true, false, 128, 128, 512}, {false, true, 4, 500, 999},
+	{true, true, 100, 37, 301}, {false, false, 17, 33, 4099}, {true, true, 1, 2, 3},
+	// DCGAN's convolutions through im2col: forward, weight and column gradients.
+	{false, false, 128, 3136, 1024}, {false, true, 128, 1024, 3136}, {true, false, 1024, 3136, 128},
+	{false, false, 64, 12544, 16},
+}
+
+// runGemm computes C = A·B + C for a shape on fixed random inputs.
+func runGemm(s gemmShape) []float32 {
+	a, b, c := benchVec(s.m*s.k, 1, 1), benchVec(s.k*s.n, 1, 2), benchVec(s.m*s.n, 1, 3)
+	lda, ldb := s.k, s.n
+	if s.tA {
+		lda = s.m
+	}
+	if s.tB {
+		ldb = s.k
+	}
+	gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, lda, b, ldb, 1, c, s.n)
+	return c
+}
+
+// TestGemmSplitIsExact checks that cutting a GEMM into row or column blocks
+// changes no bit of the result on the linked backend (each element's sum
+// over k runs the same way), so training does not depend on --threads; and
+// that the result is right.
+func TestGemmSplitIsExact(t *testing.T) {
+	for _, s := range splitShapes {
+		var one []float32
+		withThreads(1, func() { one = runGemm(s) })
+		if s.m*s.n*s.k <= 1<<24 {
+			want := gemmRef(s)
+			for i := range one {
+				if math.Abs(float64(one[i])-want[i]) > 1e-4*(1+math.Abs(want[i])) {
+					t.Fatalf("%+v: c[%d] = %v, want %v", s, i, one[i], want[i])
+				}
+			}
+		}
+		for _, threads := range []int{2, 3, 4} {
+			var split []float32
+			withThreads(threads, func() { split = runGemm(s) })
+			if i := same(one, split); i >= 0 {
+				t.Errorf("%+v on %d threads: c[%d] = %v, on one thread %v", s, threads, i, split[i], one[i])
+			}
+		}
+	}
+}
+
+func gemmRef(s gemmShape) []float64 {
+	a, b, c := benchVec(s.m*s.k, 1, 1), benchVec(s.k*s.n, 1, 2), benchVec(s.m*s.n, 1, 3)
+	at := func(i, l int) float64 {
+		if s.tA {
+			return float64(a[l*s.m+i])
+		}
+		return float64(a[i*s.k+l])
+	}
+	bt := func(l, j int) float64 {
+		if s.tB {
+			return float64(b[j*s.k+l])
+		}
+		return float64(b[l*s.n+j])
+	}
+	out := make([]float64, len(c))
+	for i := 0; i < s.m; i++ {
+		for j := 0; j < s.n; j++ {
+			sum := float64(c[i*s.n+j])
+			for l := 0; l < s.k; l++ {
+				sum += at(i, l) * bt(l, j)
+			}
+			out[i*s.n+j] = sum
+		}
+	}
+	return out
+}
+
+// TestBusyPoolRunsInline: a caller that finds the workers taken runs all
+// its parts itself, with the same result; concurrent callers do not mix
+// their parts (run with -race).
+func TestBusyPoolRunsInline(t *testing.T) {
+	s := splitShapes[0]
+	var free, busy []float32
+	withThreads(2, func() {
+		free = runGemm(s)
+		pool.mu.Lock()
+		busy = runGemm(s)
+		pool.mu.Unlock()
+		var wg sync.WaitGroup
+		results := make([][]float32, 4)
+		for g := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 20 {
+					results[g] = runGemm(splitShapes[g%2*3])
+				}
+			}()
+		}
+		wg.Wait()
+		for g, r := range results {
+			if i := same(r, runGemm(splitShapes[g%2*3])); i >= 0 {
+				t.Errorf("concurrent caller %d: c[%d] differs", g, i)
+			}
+		}
+	})
+	if i := same(free, busy); i >= 0 {
+		t.Fatalf("c[%d]: %v with workers, %v inline", i, free[i], busy[i])
+	}
+}
+
+// TestAdamSplit: an update cut over threads gives the same tensors, and a
+// squared norm equal up to the order of its float64 sum.
+func TestAdamSplit(t *testing.T) {
+	n := 3*adamMinPart + 5
+	p0, g0, m0 := benchVec(n, 1, 1), benchVec(n, 1e-2, 2), benchVec(n, 1e-3, 3)
+	v0 := benchVec(n, 1e-2, 4)
+	for i := range v0 {
+		v0[i] *= v0[i]
+	}
+	run := func(threads int) (out []float32, sq float64) {
+		p, g := append([]float32(nil), p0...), append([]float32(nil), g0...)
+		m, v := append([]float32(nil), m0...), append([]float32(nil), v0...)
+		withThreads(threads, func() { sq = AdamUpdateZero(p, g, m, v, 0.9, 0.999, 1e-2, 0.03, 1e-8, 1e-4) })
+		return append(append(append(p, g...), m...), v...), sq
+	}
+	one, sq1 := run(1)
+	for _, threads := range []int{2, 3} {
+		split, sq := run(threads)
+		if i := same(one, split); i >= 0 {
+			t.Fatalf("%d threads: (p, g, m, v)[%d] = %v, on one thread %v", threads, i, split[i], one[i])
+		}
+		if math.Abs(sq-sq1) > 1e-12*sq1 {
+			t.Fatalf("%d threads: squared norm %v, on one thread %v", threads, sq, sq1)
+		}
+	}
+}
+
+// TestManyHandOffs posts thousands of small jobs in a row: a lost wake-up
+// would hang here.
+func TestManyHandOffs(t *testing.T) {
+	s := gemmShape{false, false, 64, 64, 300}
+	withThreads(2, func() {
+		want := runGemm(s)
+		for i := range 3000 {
+			if j := same(runGemm(s), want); j >= 0 {
+				t.Fatal(fmt.Sprintf("hand-off %d: c[%d] differs", i, j))
+			}
+		}
+	})
+}
