@@ -16,11 +16,17 @@
 //     not allocate.
 //   - Backward accumulates (+=) into every gradient it touches; a node read by
 //     two consumers receives the sum of both contributions. Activation
-//     gradients are zeroed by Forward; parameter gradients only by ZeroGrad.
+//     gradients are zeroed by Forward; parameter gradients only by ZeroGrad
+//     or by the optimizer update that reads them (AdamUpdateZero).
 //   - A wrong shape inside graph is a programming error and panics with
 //     "graph: ...". User errors are caught earlier, in runner.Compile.
 //   - Results are a deterministic function of inputs, parameters and the
 //     random streams handed in; no map order or goroutine race reaches a number.
+//     Large GEMMs, optimizer passes and im2col run in parts on worker
+//     goroutines (threads.go); the cut changes no sum, so results do not
+//     depend on the thread count either.
+//   - Elementwise kernels have a scalar reference and AVX2 versions that
+//     match it bit for bit (kernels.go).
 //
 // graph knows nothing of HCL, layers or training; it never logs.
 package graph

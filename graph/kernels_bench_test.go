@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -47,16 +48,23 @@ func benchVec(n int, spread float64, seed uint64) []float32 {
 	return x
 }
 
-// BenchmarkAdam updates the VAE's 784×400 weight.
+// BenchmarkAdam updates the VAE's 784×400 weight, on one thread and split
+// over two.
 func BenchmarkAdam(b *testing.B) {
 	n := 784 * 400
 	p, g, m, v := benchVec(n, 1, 1), benchVec(n, 1e-2, 2), benchVec(n, 1e-3, 3), benchVec(n, 1e-3, 4)
 	for i := range v {
 		v[i] *= v[i]
 	}
-	benchBoth(b, int64(n)*4*7, func() {
-		benchSink += AdamUpdate(p, g, m, v, 0.9, 0.999, 1e-3, 0.5, 1e-8, 0)
-	})
+	defer SetThreads(Threads())
+	for _, threads := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
+			SetThreads(threads)
+			benchBoth(b, int64(n)*4*7, func() {
+				benchSink += AdamUpdate(p, g, m, v, 0.9, 0.999, 1e-3, 0.5, 1e-8, 0)
+			})
+		})
+	}
 }
 
 // BenchmarkBernoulliNLL is the VAE's reconstruction loss with its gradient:

@@ -74,33 +74,36 @@ func adamRange(p, g, m, v []float32, k *adamConsts, zeroGrad bool) float64 {
 	i := adamVec(p, g, m, v, k, zeroGrad, &acc)
 	var t [8]float64
 	for ; i+8 <= len(p); i += 8 {
-		for j := range t {
-			t[j] = adam1(p, g, m, v, k, zeroGrad, i+j)
-		}
+		adamScalar(p[i:i+8], g[i:i+8], m[i:i+8], v[i:i+8], k, zeroGrad, t[:])
 		acc.add8(&t)
 	}
 	sq := acc.sum()
-	for ; i < len(p); i++ {
-		sq += adam1(p, g, m, v, k, zeroGrad, i)
+	n := len(p) - i
+	adamScalar(p[i:], g[i:], m[i:], v[i:], k, zeroGrad, t[:n])
+	for _, s := range t[:n] {
+		sq += s
 	}
 	return sq
 }
 
-// adam1 updates element i and returns its squared gradient.
-func adam1(p, g, m, v []float32, k *adamConsts, zeroGrad bool, i int) float64 {
-	gi := g[i]
-	sq := float64(float64(gi) * float64(gi))
-	if zeroGrad {
-		g[i] = 0
+// adamScalar is the reference update; sq receives each squared gradient.
+func adamScalar(p, g, m, v []float32, k *adamConsts, zeroGrad bool, sq []float64) {
+	c := *k
+	g, m, v, sq = g[:len(p)], m[:len(p)], v[:len(p)], sq[:len(p)]
+	for i := range p {
+		gi := g[i]
+		sq[i] = float64(float64(gi) * float64(gi))
+		if zeroGrad {
+			g[i] = 0
+		}
+		if c.decay != 0 {
+			gi += float32(c.decay * p[i])
+		}
+		mi := float32(c.beta1*m[i]) + float32(c.c1*gi)
+		vi := float32(c.beta2*v[i]) + float32(float32(c.c2*gi)*gi)
+		m[i], v[i] = mi, vi
+		p[i] -= float32(c.step*mi) / (float32(math.Sqrt(float64(vi)))/c.sqrtBC2 + c.eps)
 	}
-	if k.decay != 0 {
-		gi += float32(k.decay * p[i])
-	}
-	mi := float32(k.beta1*m[i]) + float32(k.c1*gi)
-	vi := float32(k.beta2*v[i]) + float32(float32(k.c2*gi)*gi)
-	m[i], v[i] = mi, vi
-	p[i] -= float32(k.step*mi) / (float32(math.Sqrt(float64(vi)))/k.sqrtBC2 + k.eps)
-	return sq
 }
 
 // SGDUpdate applies PyTorch's SGD with momentum (buf = μ·buf + g; p −= lr·buf;

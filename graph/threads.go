@@ -7,12 +7,19 @@ import (
 	"time"
 )
 
-// Work splitting. A long GEMM or elementwise pass is cut into as many parts
-// as there are threads; the caller runs part 0 and the pool's workers the
-// others. How a job is cut depends only on its shape and the thread count,
-// and each part writes its own outputs, so results are the same whichever
-// goroutine runs which part: when the pool is busy with another caller's
-// job, the caller simply runs all its parts itself, in order.
+// Work splitting. A long GEMM, optimizer pass or im2col is cut into as many
+// parts as there are threads; the caller runs part 0 and the pool's workers
+// the others. How a job is cut depends only on its shape and the thread
+// count, and each part writes its own outputs, so results are the same
+// whichever goroutine runs which part: when the pool is busy with another
+// caller's job, the caller simply runs all its parts itself, in order. No
+// cut changes how any element is summed (see gemm), so results do not depend
+// on the thread count either; only Adam's returned squared norm, a check
+// against divergence, adds its parts' sums.
+//
+// OpenBLAS runs each call on the calling thread (blas_openblas.go): its own
+// pool spins on the other core after every call and slowed the Go work that
+// follows, and its split of these small GEMMs scaled worse than ours.
 
 // maxParts bounds the parts of one job.
 const maxParts = 16
@@ -73,9 +80,10 @@ func setPoolThreads(n int) {
 	pool.mu.Unlock()
 }
 
-// parts is how many parts a job of the given size is cut into.
+// parts is how many parts a job of the given size is cut into: no more than
+// the goroutines that can run at once, since a waiting part would spin.
 func parts(work, minPerPart int) int {
-	return max(1, min(pool.threads, work/minPerPart))
+	return max(1, min(pool.threads, runtime.GOMAXPROCS(0), work/minPerPart))
 }
 
 // runParts runs ts, using the workers when no other caller holds them.

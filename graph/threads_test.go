@@ -172,3 +172,43 @@ func TestManyHandOffs(t *testing.T) {
 		}
 	})
 }
+
+// TestPatchSplit: im2col and col2im cut over examples give the single-pass
+// result bit for bit (col2im adds into each pixel in the same order).
+func TestPatchSplit(t *testing.T) {
+	g := newPatches(3, 9, 11, 4, 2, 1)
+	batch := 7
+	x := benchVec(batch*3*9*11, 1, 1)
+	n := batch * g.posPerItem
+	dcol := benchVec(g.rows()*n, 1, 2)
+	run := func(threads int) (col, dx []float32) {
+		col, dx = make([]float32, g.rows()*n), benchVec(len(x), 1, 3)
+		withThreads(threads, func() {
+			var ts [maxParts]task
+			for j := range threads {
+				ts[j] = task{kind: taskIm2col, patch: patchArgs{g, batch, j * batch / threads, (j + 1) * batch / threads, x, col}}
+			}
+			runParts(ts[:threads])
+			for j := range threads {
+				ts[j] = task{kind: taskCol2im, patch: patchArgs{g, batch, j * batch / threads, (j + 1) * batch / threads, dx, dcol}}
+			}
+			runParts(ts[:threads])
+		})
+		return col, dx
+	}
+	col1, dx1 := run(1)
+	wantCol := make([]float32, len(col1))
+	im2colRange(g, batch, 0, batch, x, wantCol)
+	if i := same(col1, wantCol); i >= 0 {
+		t.Fatalf("col[%d] = %v, want %v", i, col1[i], wantCol[i])
+	}
+	for _, threads := range []int{2, 3} {
+		col, dx := run(threads)
+		if i := same(col1, col); i >= 0 {
+			t.Fatalf("%d threads: col[%d] = %v, on one thread %v", threads, i, col[i], col1[i])
+		}
+		if i := same(dx1, dx); i >= 0 {
+			t.Fatalf("%d threads: dx[%d] = %v, on one thread %v", threads, i, dx[i], dx1[i])
+		}
+	}
+}

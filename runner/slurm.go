@@ -104,6 +104,9 @@ func SubmitSlurm(ctx context.Context, e *dsl.Experiment, trials []dsl.Trial, opt
 	if opts.CPUsPerTask <= 0 {
 		opts.CPUsPerTask = 1
 	}
+	if opts.Store == nil && !opts.DryRun {
+		return nil, errors.New("slurm: a submission needs the main database")
+	}
 	sub := &SlurmSubmission{}
 	var err error
 	if opts.DryRun {
@@ -181,6 +184,9 @@ func SubmitSlurm(ctx context.Context, e *dsl.Experiment, trials []dsl.Trial, opt
 		return nil, err
 	}
 	if err := submit(ctx, sub, paths, opts); err != nil {
+		if sub.Job == "" { // nothing went out: the sweep is not running
+			SettleSweep(context.WithoutCancel(ctx), opts.Store, sub.SweepID, len(trials))
+		}
 		return sub, err
 	}
 	if !opts.Wait {
@@ -519,29 +525,35 @@ func jobStates(ctx context.Context, job string) (map[int]TaskState, error) {
 }
 
 // SweepTasks are the array tasks of every submission of the sweep, with
-// what Slurm says of them now.
+// what Slurm says of them now. When Slurm cannot be asked, the tasks come
+// with State "unknown" and the error.
 func SweepTasks(ctx context.Context, paths SlurmPaths) ([]TaskState, error) {
 	subs, err := readSubmissions(paths)
 	if err != nil {
 		return nil, err
 	}
 	var out []TaskState
+	var askErr error
 	for _, s := range subs {
 		states, err := jobStates(ctx, s.Job)
 		if err != nil {
-			return nil, err
+			askErr = err
 		}
 		for i, trial := range s.Trials {
-			st := states[i]
+			st, ok := states[i]
+			if !ok && err != nil {
+				st.State = "unknown"
+			}
 			st.Job, st.Task, st.Trial = s.Job, i, trial
 			st.Log = filepath.Join(paths.Sweep, fmt.Sprintf("slurm-%s_%d.out", s.Job, i))
 			out = append(out, st)
 		}
 	}
-	return out, nil
+	return out, askErr
 }
 
-// ActiveJobs are the sweep's submissions with a task still queued or running.
+// ActiveJobs are the sweep's submissions with a task still queued or
+// running; an error when Slurm cannot be asked.
 func ActiveJobs(ctx context.Context, paths SlurmPaths) ([]string, error) {
 	tasks, err := SweepTasks(ctx, paths)
 	if err != nil {

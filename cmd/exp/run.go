@@ -130,7 +130,8 @@ func reportRun(ctx context.Context, env *Env, c *common, store *tracking.Store, 
 	} else {
 		printRunLine(env, run)
 	}
-	if res.Status != tracking.StatusCompleted {
+	// A trial stopped early by its sweep ended as planned.
+	if res.Status != tracking.StatusCompleted && res.Status != tracking.StatusStopped {
 		return &runFailedError{msg: fmt.Sprintf("run %s %s: %s", run.ID, run.Status, run.Error)}
 	}
 	return nil

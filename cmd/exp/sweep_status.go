@@ -82,8 +82,11 @@ func runSweepStatus(ctx context.Context, env *Env, args []string) error {
 	}
 	paths := runner.NewSlurmPaths(dir, id)
 	tasks, err := runner.SweepTasks(ctx, paths)
-	if err != nil {
+	if err != nil && tasks == nil {
 		return err
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "exp: cannot ask Slurm about the sweep's jobs: %v\n", err)
 	}
 	if sw == nil && len(tasks) == 0 {
 		return badInput("no sweep %s in %s and no Slurm submission of it under %s", id, c.db, paths.Sweep)
@@ -244,7 +247,7 @@ func printSweepStatus(env *Env, id string, sw *tracking.Sweep, target string, li
 	}
 	tw.Flush()
 	for _, r := range list {
-		if r.Error != "" && !runner.TrialDone(r.Status) {
+		if r.Error != "" && r.Status != tracking.StatusCompleted {
 			fmt.Fprintf(env.Stdout, "trial %d: %s\n", r.Trial, r.Error)
 		}
 	}
