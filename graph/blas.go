@@ -19,9 +19,42 @@ type gemmArgs struct {
 	alpha, beta   float32
 	a, b, c       []float32
 	lda, ldb, ldc int
+	// bias, when not nil, is first copied into every row of C (beta is 1):
+	// each part fills its own rows, which it then finds in its cache.
+	bias []float32
 }
 
 func (g *gemmArgs) run() {
+	if g.bias != nil {
+		for r := 0; r < g.m; r++ {
+			copy(g.c[r*g.ldc:r*g.ldc+g.n], g.bias)
+		}
+	}
+	if serialTile > 0 {
+		g.runTiles()
+		return
+	}
+	g.sgemm()
+}
+
+// runTiles computes C tile by tile, each small enough that the backend
+// computes it on the calling goroutine (gonum starts goroutines, and
+// allocates, for larger products); the pool provides the parallelism.
+func (g *gemmArgs) runTiles() {
+	tr, tc := serialTile, 3*serialTile // 1×3 blocks of 64: gonum stays serial
+	for r0 := 0; r0 < g.m; r0 += tr {
+		for c0 := 0; c0 < g.n; c0 += tc {
+			t := *g
+			t.m, t.n = min(tr, g.m-r0), min(tc, g.n-c0)
+			t.a = g.a[rowOffset(g.tA, r0, g.lda):]
+			t.b = g.b[colOffset(g.tB, c0, g.ldb):]
+			t.c = g.c[r0*g.ldc+c0:]
+			t.sgemm()
+		}
+	}
+}
+
+func (g *gemmArgs) sgemm() {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if g.tA {
 		ta = blas.Trans
@@ -44,10 +77,20 @@ const (
 // call on one thread (splitGemm), a large product is cut into row blocks of
 // C (column blocks when C has few rows), one per thread.
 func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmParts(gemmArgs{tA, tB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, nil})
+}
+
+// gemmBias computes C = alpha·op(A)·op(B) + bias, bias repeated on every row.
+func gemmBias(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
+	gemmParts(gemmArgs{tA, tB, m, n, k, alpha, 1, a, b, c, lda, ldb, ldc, bias[:n]})
+}
+
+func gemmParts(whole gemmArgs) {
+	tA, tB, m, n, k := whole.tA, whole.tB, whole.m, whole.n, whole.k
+	a, b, c, lda, ldb, ldc := whole.a, whole.b, whole.c, whole.lda, whole.ldb, whole.ldc
 	if m == 0 || n == 0 {
 		return
 	}
-	whole := gemmArgs{tA, tB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc}
 	np := 1
 	if splitGemm {
 		np = parts(2*m*n*k, gemmMinFlops)
@@ -64,6 +107,10 @@ func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []flo
 	span := m
 	if !rows {
 		span = n
+		if whole.bias != nil { // the bias runs along rows: keep C whole
+			whole.run()
+			return
+		}
 	}
 	tiles := span / gemmAlign
 	np = min(np, tiles)
@@ -73,10 +120,7 @@ func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []flo
 	}
 	var ts [maxParts]task
 	for j := range np {
-		lo, hi := j*tiles/np*gemmAlign, (j+1)*tiles/np*gemmAlign
-		if j == np-1 {
-			hi = span
-		}
+		lo, hi := tileBounds(span, np, j)
 		g := whole
 		if rows {
 			g.m = hi - lo
@@ -90,6 +134,17 @@ func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []flo
 		ts[j] = task{kind: taskGemm, gemm: g}
 	}
 	runParts(ts[:np])
+}
+
+// tileBounds is part j of np over span rows (or columns): whole tiles of
+// gemmAlign, the last part taking the ragged end as well.
+func tileBounds(span, np, j int) (lo, hi int) {
+	tiles := span / gemmAlign
+	lo, hi = j*tiles/np*gemmAlign, (j+1)*tiles/np*gemmAlign
+	if j == np-1 {
+		hi = span
+	}
+	return lo, hi
 }
 
 // rowOffset is where row r of op(A) starts in A.
@@ -116,4 +171,4 @@ func SetThreads(n int) {
 }
 
 // Threads reports the thread count.
-func Threads() int { return pool.threads }
+func Threads() int { return int(pool.threads.Load()) }

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// BenchmarkGemm times the VAE's and the ring GAN's GEMM shapes on the
+// BenchmarkGemm times the VAE's, the ring GAN's and DCGAN's GEMM shapes on the
 // linked BLAS (build with -tags openblas for OpenBLAS), on one thread and
 // split over two, in GFLOP/s of wall time and of process CPU time.
 func BenchmarkGemm(b *testing.B) {
@@ -21,6 +21,9 @@ func BenchmarkGemm(b *testing.B) {
 		{"vae_dw_400x784x128", true, false, 400, 784, 128},
 		{"ring_fwd_512x128x128", false, true, 512, 128, 128},
 		{"ring_dw_128x128x512", true, false, 128, 128, 512},
+		{"dcgan_conv_fwd_128x3136x1024", false, false, 128, 3136, 1024},
+		{"dcgan_conv_dw_128x1024x3136", false, true, 128, 1024, 3136},
+		{"dcgan_conv_dcol_1024x3136x128", true, false, 1024, 3136, 128},
 	} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", s.name, threads), func(b *testing.B) {

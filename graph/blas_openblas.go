@@ -14,6 +14,11 @@ func init() {
 	openblas.SetThreads(1)
 }
 
+// splitGemm is a variable only so that tests can compare both ways.
 var splitGemm = true
 
+// serialTile 0: OpenBLAS computes a whole part on the calling thread.
+const serialTile = 0
+
+// setThreads has nothing to set: OpenBLAS stays on one thread per call.
 func setThreads(int) {}

@@ -39,6 +39,9 @@ func detectAVX2() bool {
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv0() (eax, edx uint32)
 
+// spinPause marks one turn of a spin-wait loop (threads.go).
+func spinPause()
+
 //go:noescape
 func addToAVX2(dst, src *float32, n int)
 

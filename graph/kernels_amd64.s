@@ -771,3 +771,13 @@ keep:
 	VMOVUPD Y15, (BX)
 	VZEROUPPER
 	RET
+
+// func spinPause()
+// PAUSE tells the core a spin-wait is in progress: it yields execution
+// resources to a sibling hyperthread and saves power.
+TEXT ·spinPause(SB), NOSPLIT, $0-0
+	PAUSE
+	PAUSE
+	PAUSE
+	PAUSE
+	RET

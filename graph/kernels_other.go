@@ -27,3 +27,6 @@ func bernoulliVec(l, x []float32, xc float32, grad []float32, scale float32, acc
 }
 
 func adamVec(p, g, m, v []float32, k *adamConsts, zeroGrad bool, acc *lanes) int { return 0 }
+
+// spinPause marks one turn of a spin-wait loop; nothing to do here.
+func spinPause() {}

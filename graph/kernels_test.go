@@ -8,8 +8,8 @@ import (
 )
 
 // Error bounds of the float32 elementary functions against float64 math,
-// in units in the last place of the float32 result (measured maxima, with
-// a little room: exp32 1, sigmoid32 2, tanh32 2, log1p 2).
+// in units in the last place of the float32 result. Measured maxima over
+// the sweeps below: exp32 0.96, log1p 1.17, sigmoid32 2.39, tanh32 1.49.
 const (
 	exp32ULP     = 2
 	sigmoid32ULP = 3

@@ -1,7 +1,9 @@
 package graph
 
 // Elementwise activations. Each reads one input and writes an output of the
-// same shape; the loops are the kernels of kernels.go.
+// same shape; the loops are the kernels of kernels.go. They stay on the
+// calling goroutine: cut over two threads they measured no faster on an idle
+// machine (a few µs each) and slower on a busy one (one hand-off more each).
 
 func sameOutShape(in [][]int) []int { return append([]int(nil), in[0]...) }
 

@@ -23,11 +23,7 @@ func (Dense) Forward(a *Args) {
 	x, w, y := a.In[0], a.In[1], a.Out
 	out, in := w.Shape[0], w.Shape[1]
 	if len(a.In) == 3 {
-		b := a.In[2].Data
-		for r := 0; r < a.Batch; r++ {
-			copy(y.Data[r*out:(r+1)*out], b)
-		}
-		gemm(false, true, a.Batch, out, in, 1, x.Data, in, w.Data, in, 1, y.Data, out)
+		gemmBias(false, true, a.Batch, out, in, 1, x.Data, in, w.Data, in, a.In[2].Data, y.Data, out)
 		return
 	}
 	gemm(false, true, a.Batch, out, in, 1, x.Data, in, w.Data, in, 0, y.Data, out)

@@ -21,8 +21,8 @@ import (
 // pool spins on the other core after every call and slowed the Go work that
 // follows, and its split of these small GEMMs scaled worse than ours.
 
-// maxParts bounds the parts of one job.
-const maxParts = 16
+// maxParts bounds the parts of one job (and the thread count).
+const maxParts = 8
 
 // task is one part of a job.
 type task struct {
@@ -58,7 +58,7 @@ func (t *task) run() {
 
 type workerPool struct {
 	mu      sync.Mutex // held while workers run one caller's parts
-	threads int
+	threads atomic.Int32
 	started int
 	tasks   [maxParts]task // tasks[i] is worker i−1's part
 	slots   [maxParts - 1]workerSlot
@@ -71,19 +71,17 @@ type workerSlot struct {
 	_          [64]byte
 }
 
-var pool = workerPool{threads: runtime.NumCPU()}
+var pool workerPool
+
+func init() { setPoolThreads(runtime.NumCPU()) }
 
 // setPoolThreads sets the number of parts jobs are cut into.
-func setPoolThreads(n int) {
-	pool.mu.Lock()
-	pool.threads = min(max(n, 1), maxParts)
-	pool.mu.Unlock()
-}
+func setPoolThreads(n int) { pool.threads.Store(int32(min(max(n, 1), maxParts))) }
 
 // parts is how many parts a job of the given size is cut into: no more than
 // the goroutines that can run at once, since a waiting part would spin.
 func parts(work, minPerPart int) int {
-	return max(1, min(pool.threads, runtime.GOMAXPROCS(0), work/minPerPart))
+	return max(1, min(int(pool.threads.Load()), runtime.GOMAXPROCS(0), work/minPerPart))
 }
 
 // runParts runs ts, using the workers when no other caller holds them.
@@ -156,7 +154,8 @@ func (e *event) wait(seen uint64, spin time.Duration) uint64 {
 		if s := e.seq.Load(); s != seen {
 			return s
 		}
-		if i&255 == 255 {
+		spinPause()
+		if i&63 == 63 {
 			if deadline.IsZero() {
 				deadline = time.Now().Add(spin)
 			} else if time.Now().After(deadline) {

@@ -3,14 +3,17 @@ package graph
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"testing"
 )
 
-// withThreads runs f with the given thread count and GEMM splitting on
-// (the pure-Go backend does not split by default: gonum parallelises itself).
+// withThreads runs f with the given thread count, as many Ps (jobs are cut
+// into no more parts than can run at once) and GEMM splitting on (the
+// pure-Go backend does not split by default: gonum parallelises itself).
 func withThreads(n int, f func()) {
 	defer SetThreads(Threads())
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(n, runtime.GOMAXPROCS(0))))
 	defer func(s bool) { splitGemm = s }(splitGemm)
 	splitGemm = true
 	SetThreads(n)
@@ -26,8 +29,9 @@ var splitShapes = []gemmShape{
 	{false, true, 128, 400, 784}, {false, false, 128, 784, 400}, {true, false, 400, 784, 128},
 	{false, true, 512, 128, 128}, {true, false, 128, 128, 512}, {false, true, 4, 500, 999},
 	{true, true, 100, 37, 301}, {false, false, 17, 33, 4099}, {true, true, 1, 2, 3},
-	// DCGAN's convolutions through im2col: forward, weight and column gradients.
-	{false, false, 128, 3136, 1024}, {false, true, 128, 1024, 3136}, {true, false, 1024, 3136, 128},
+	// DCGAN's convolutions through im2col (8 examples of its batch of 64):
+	// forward, weight and column gradients.
+	{false, false, 128, 392, 1024}, {false, true, 128, 1024, 392}, {true, false, 1024, 392, 128},
 	{false, false, 64, 12544, 16},
 }
 
@@ -210,5 +214,32 @@ func TestPatchSplit(t *testing.T) {
 		if i := same(dx1, dx); i >= 0 {
 			t.Fatalf("%d threads: dx[%d] = %v, on one thread %v", threads, i, dx[i], dx1[i])
 		}
+	}
+}
+
+// TestGemmBiasSplit: the bias copied into each part's rows gives the bias
+// plus the product, as one call does.
+func TestGemmBiasSplit(t *testing.T) {
+	m, n, k := 128, 400, 784
+	x, w, bias := benchVec(m*k, 1, 1), benchVec(n*k, 1, 2), benchVec(n, 1, 3)
+	run := func(threads int) (y []float32) {
+		y = benchVec(m*n, 1, 4) // stale values must be overwritten
+		withThreads(threads, func() { gemmBias(false, true, m, n, k, 1, x, k, w, k, bias, y, n) })
+		return y
+	}
+	one := run(1)
+	for i := 0; i < m; i += 37 {
+		for j := 0; j < n; j += 13 {
+			want := float64(bias[j])
+			for l := range k {
+				want += float64(x[i*k+l]) * float64(w[j*k+l])
+			}
+			if got := float64(one[i*n+j]); math.Abs(got-want) > 1e-3*(1+math.Abs(want)) {
+				t.Fatalf("y[%d,%d] = %v, want %v", i, j, got, want)
+			}
+		}
+	}
+	if i := same(one, run(3)); i >= 0 {
+		t.Fatalf("y[%d] differs on three threads", i)
 	}
 }

@@ -36,7 +36,7 @@ func addRunFlags(env *Env, name, usageLine string, rf *runFlags) *flag.FlagSet {
 	fs.IntVar(&rf.maxSteps, "max-steps", 0, "stop after this many steps")
 	fs.Int64Var(&rf.maxMem, "max-mem", defaultMaxMem(), "refuse experiments estimated to need more bytes than this")
 	fs.StringVar(&rf.runsDir, "runs-dir", "runs", "folder for run artifacts (runs/<id>/)")
-	fs.IntVar(&rf.threads, "threads", 0, "BLAS threads (0: all cores)")
+	fs.IntVar(&rf.threads, "threads", 0, "threads for GEMMs and kernels (0: all cores)")
 	fs.Int64Var(&rf.seed, "seed", -1, "replace the experiment's seed")
 	fs.StringVar(&rf.sweepID, "sweep-id", "", "link the run to this sweep (used by exp sweep)")
 	fs.IntVar(&rf.trial, "trial", -1, "the run's trial number in its sweep (used by exp sweep)")
