@@ -221,7 +221,6 @@ func launchTrial(ctx context.Context, exe, path, sweepID string, t dsl.Trial, th
 	defer logFile.Close()
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(threads))
 	if err := cmd.Start(); err != nil {
 		return err
 	}
