@@ -115,7 +115,7 @@ var batchNormType = &Type{
 			return nil, attrErr("momentum", "momentum must be in (0, 1] (PyTorch's convention: the weight of the new batch), got %v", m)
 		}
 		if e := c.float("eps"); float32(e) <= 0 || e > 1 {
-			return nil, attrErr("eps", "eps must be in (1e-38, 1] (a float32), got %v", e)
+			return nil, attrErr("eps", "eps must be in (0, 1] and not round to 0 as a float32, got %v", e)
 		}
 		if len(in[0]) != 1 && len(in[0]) != 3 {
 			return nil, &AttrError{Input: 0, Msg: fmt.Sprintf("batchnorm reads a vector or an image, not shape %s", ShapeString(in[0]))}

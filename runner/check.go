@@ -302,6 +302,11 @@ func checkBatch(p *Program) hcl.Diagnostics {
 			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Batch larger than the data",
 				Detail:  fmt.Sprintf("batch_size = %d, but data %q has %d examples.", tr.BatchSize, o.Data, ds.N),
 				Subject: subject.Ptr()}}
+		} else if ok && o.Kind == "gan" && ds.N > 0 && ds.N/max(tr.BatchSize, 1) < max(o.DSteps, 1) {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Too little data for one step",
+				Detail: fmt.Sprintf("One GAN step takes d_steps = %d batches of %d, but data %q has %d examples.",
+					o.DSteps, tr.BatchSize, o.Data, ds.N),
+				Subject: subject.Ptr()}}
 		}
 	}
 	if tr.BatchSize >= 2 {

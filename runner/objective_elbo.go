@@ -190,7 +190,7 @@ func (e *elbo) artifacts(ev *evalContext) ([]artifactFile, error) {
 		out = append(out, artifactFile{"samples", path})
 	}
 	if ev.wants("reconstructions") && ev.data != nil {
-		const n = 32
+		n := min(32, ev.data.N)
 		size := ev.data.Size()
 		enc, dec := e.enc.Graph.NewWorkspace(n), e.dec.Graph.NewWorkspace(n)
 		copy(enc.Input(e.encIn).Data, ev.data.X[:n*size])
@@ -199,14 +199,14 @@ func (e *elbo) artifacts(ev *evalContext) ([]artifactFile, error) {
 		dec.Forward(false)
 		rec := e.mean(dec.Out(0).Data)
 		// Pairs: original above, reconstruction below, 8 pairs a row.
-		grid := make([]float32, 2*n*size)
+		grid := make([]float32, 2*((n+7)/8)*8*size)
 		for i := 0; i < n; i++ {
 			row, col := i/8, i%8
 			copy(grid[((2*row)*8+col)*size:], ev.data.X[i*size:(i+1)*size])
 			copy(grid[((2*row+1)*8+col)*size:], rec[i*size:(i+1)*size])
 		}
 		path := ev.path("reconstructions", "png")
-		if err := img.WriteGrid(ev.abs(path), grid, 2*n, shape[0], shape[1], shape[2], 8, 0, 1); err != nil {
+		if err := img.WriteGrid(ev.abs(path), grid, len(grid)/size, shape[0], shape[1], shape[2], 8, 0, 1); err != nil {
 			return nil, err
 		}
 		out = append(out, artifactFile{"reconstructions", path})

@@ -120,7 +120,7 @@ func Run(ctx context.Context, p *Program, opts Options) (*Result, error) {
 		return nil, err
 	}
 	id, err := opts.Store.CreateRun(context.WithoutCancel(ctx), tracking.RunInfo{
-		Experiment: e.Name, Filename: e.Filename, Source: string(e.Source), ConfigHash: hash,
+		Experiment: e.Name, Filename: absPath(e.Filename), Source: string(e.Source), ConfigHash: hash,
 		Params: params, Seed: e.Seed, SweepID: opts.SweepID, TrialIndex: opts.TrialIndex,
 		ToolVersion: Version, GoVersion: runtime.Version(), VCSRevision: vcsRevision(),
 		BLASBackend: graph.BLASBackend(), Host: host, Threads: opts.Threads, PID: os.Getpid(),
@@ -245,6 +245,15 @@ func Resume(ctx context.Context, runID string, opts Options) (*Result, error) {
 	opts.Log.Info().Str("run", run.ID).Int("step", t.step).Msg("resuming")
 	t.start = time.Now()
 	return finish(ctx, opts, run.ID, t.loop(ctx))
+}
+
+// absPath records a file so that later commands (resume, reproduce,
+// sample) find its relative data paths from any directory.
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // stringParams turns stored variable values back into --set strings.
