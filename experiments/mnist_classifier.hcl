@@ -25,6 +25,7 @@ model "classifier" {
     kernel  = 3
     padding = 1
   }
+  layer "batchnorm" "b1" {}
   layer "relu"   "a1" {}
   layer "conv2d" "c2" {
     filters = 64
@@ -32,6 +33,7 @@ model "classifier" {
     stride  = 2
     padding = 1
   }
+  layer "batchnorm" "b2" {}
   layer "relu"   "a2" {}
   layer "conv2d" "c3" {
     filters = 64
@@ -39,10 +41,12 @@ model "classifier" {
     stride  = 2
     padding = 1
   }
+  layer "batchnorm" "b3" {}
   layer "relu"    "a3"       {}
   layer "flatten" "f"        {}
   layer "dense"   "fc"       { units = 128 }
   layer "relu"    "features" {}
+  layer "dropout" "drop"     { rate = 0.5 }
   layer "dense"   "logits"   { units = 10 }
   output = [layer.logits, layer.features]
 }
@@ -54,11 +58,11 @@ objective "classifier" {
 
 optimizer "adam" "all" {
   models = [model.classifier]
-  lr     = 0.001
+  lr     = 0.0003
 }
 
 train {
-  epochs     = 3
+  epochs     = 5
   batch_size = 128
 }
 
