@@ -42,7 +42,7 @@ var MetricSeries = []string{
 	"train/loss",
 	"train/neg_elbo", "train/recon", "train/kl", "test/neg_elbo", "test/iwae_nll",
 	"train/d_loss", "train/g_loss", "train/d_real", "train/d_fake",
-	"eval/fid", "eval/class_kl", "eval/cond_acc", "eval/modes", "eval/hq", "eval/reverse_kl", "eval/parzen_ll",
+	"eval/fid", "eval/class_kl", "eval/cond_acc", "eval/modes", "eval/hq", "eval/reverse_kl", "eval/parzen_ll", "eval/parzen_ll_stderr", "eval/parzen_sigma",
 	"train/xent", "train/accuracy", "test/xent", "test/accuracy",
 }
 

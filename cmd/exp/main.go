@@ -84,7 +84,7 @@ func commands() []command {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: exp COMMAND [flags] [args]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'exp COMMAND -h' for a command's flags.")
 }
