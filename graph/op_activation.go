@@ -68,7 +68,7 @@ type Add struct{}
 
 func (Add) Kind() string { return "add" }
 func (Add) OutShape(in [][]int) []int {
-	if !sameShape(in[0], in[1]) {
+	if !SameShape(in[0], in[1]) {
 		panic("graph: add of different shapes")
 	}
 	return sameOutShape(in)

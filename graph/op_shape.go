@@ -25,7 +25,7 @@ func (Concat) Kind() string { return "concat" }
 func (Concat) OutShape(in [][]int) []int {
 	out := append([]int(nil), in[0]...)
 	for _, s := range in[1:] {
-		if len(s) != len(out) || !sameShape(s[1:], out[1:]) {
+		if len(s) != len(out) || !SameShape(s[1:], out[1:]) {
 			panic(fmt.Sprintf("graph: concat of %v and %v", in[0], s))
 		}
 		out[0] += s[0]

@@ -31,7 +31,8 @@ func (t *Tensor) Zero() { clear(t.Data) }
 
 func (t *Tensor) String() string { return fmt.Sprintf("Tensor%v", t.Shape) }
 
-func sameShape(a, b []int) bool {
+// SameShape reports whether two shapes are equal.
+func SameShape(a, b []int) bool {
 	if len(a) != len(b) {
 		return false
 	}

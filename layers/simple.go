@@ -75,7 +75,7 @@ var concatType = &Type{
 	Infer: func(_ Config, in [][]int) ([]int, *AttrError) {
 		out := append([]int(nil), in[0]...)
 		for i, s := range in[1:] {
-			if len(s) != len(out) || !equal(s[1:], out[1:]) {
+			if len(s) != len(out) || !graph.SameShape(s[1:], out[1:]) {
 				return nil, &AttrError{Input: i + 1, Msg: fmt.Sprintf(
 					"concat joins along the first axis, so the other axes must agree: %s and %s", ShapeString(in[0]), ShapeString(s))}
 			}
@@ -93,7 +93,7 @@ var addType = &Type{
 	Doc:       "elementwise sum of two inputs of one shape (residual connections)",
 	MinInputs: 2, MaxInputs: 2,
 	Infer: func(_ Config, in [][]int) ([]int, *AttrError) {
-		if !equal(in[0], in[1]) {
+		if !graph.SameShape(in[0], in[1]) {
 			return nil, &AttrError{Input: 1, Msg: fmt.Sprintf("add needs inputs of one shape, got %s and %s", ShapeString(in[0]), ShapeString(in[1]))}
 		}
 		return append([]int(nil), in[0]...), nil
@@ -101,16 +101,4 @@ var addType = &Type{
 	Build: func(b *graph.Builder, name string, _ Config, in []*graph.Node, _ *rand.Rand) *graph.Node {
 		return b.Apply(name, graph.Add{}, in...)
 	},
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -110,12 +110,12 @@ func checkObjective(p *Program) hcl.Diagnostics {
 			add(objDiag(o, "encoder", "Encoder does not fit the data",
 				"The encoder must have one input of %d values (data %q has shape %s).", size, o.Data, layers.ShapeString(ds.Shape)))
 		}
-		if len(enc.OutputShapes) != 2 || !equalShape(enc.OutputShapes[0], enc.OutputShapes[1]) || len(enc.OutputShapes[0]) != 1 {
+		if len(enc.OutputShapes) != 2 || !graph.SameShape(enc.OutputShapes[0], enc.OutputShapes[1]) || len(enc.OutputShapes[0]) != 1 {
 			add(objDiag(o, "encoder", "Encoder must output mu and logvar",
 				"An elbo encoder has two vector outputs of one size, output = [layer.mu, layer.logvar]; %q has %v.", enc.Name, shapesString(enc.OutputShapes)))
 			return diags
 		}
-		if len(dec.Spec.Inputs) != 1 || !equalShape(dec.Spec.Inputs[0].Shape, enc.OutputShapes[0]) {
+		if len(dec.Spec.Inputs) != 1 || !graph.SameShape(dec.Spec.Inputs[0].Shape, enc.OutputShapes[0]) {
 			add(objDiag(o, "decoder", "Decoder does not fit the encoder",
 				"The decoder must have one input of shape %s, the encoder's latent; %q has %s.", layers.ShapeString(enc.OutputShapes[0]), dec.Name, inputsString(dec.Spec)))
 		}
@@ -184,7 +184,7 @@ func checkObjective(p *Program) hcl.Diagnostics {
 		}
 		if ds.NumClasses == 0 {
 			add(objDiag(o, "data", "Data has no labels", "A classifier needs labelled data; %q has none.", o.Data))
-		} else if len(m.OutputShapes) == 0 || !equalShape(m.OutputShapes[0], []int{ds.NumClasses}) {
+		} else if len(m.OutputShapes) == 0 || !graph.SameShape(m.OutputShapes[0], []int{ds.NumClasses}) {
 			// Further outputs (features for FID, say) are allowed; the first is the logits.
 			add(objDiag(o, "model", "Classifier output does not match the classes",
 				"The classifier's first output must be [%d] logits (one per class of %q); %q outputs %v.", ds.NumClasses, o.Data, m.Name, shapesString(m.OutputShapes)))
@@ -201,18 +201,6 @@ func mainInput(m *dsl.Model) *dsl.Input {
 		}
 	}
 	return m.Inputs[0]
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func shapesString(ss [][]int) string {
