@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -91,7 +92,7 @@ func checkObjective(p *Program) hcl.Diagnostics {
 			subject = r
 		}
 		for _, m := range ev.Metrics {
-			if !contains(supportedMetrics[o.Kind], m) {
+			if !slices.Contains(supportedMetrics[o.Kind], m) {
 				add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Metric not available for this objective",
 					Detail:  fmt.Sprintf("The %s objective can evaluate %v; %q is not among them.", o.Kind, supportedMetrics[o.Kind], m),
 					Subject: subject.Ptr()})
@@ -151,7 +152,7 @@ func checkObjective(p *Program) hcl.Diagnostics {
 			}
 		}
 		for _, opt := range p.Exp.Optimizers {
-			if contains(opt.Models, g.Name) && contains(opt.Models, d.Name) {
+			if slices.Contains(opt.Models, g.Name) && slices.Contains(opt.Models, d.Name) {
 				add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "One optimizer for both GAN players",
 					Detail:  fmt.Sprintf("Optimizer %q updates both %q and %q; the generator and the discriminator take turns, so each needs its own optimizer.", opt.Name, g.Name, d.Name),
 					Subject: opt.DeclRange.Ptr()})

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"math/rand/v2"
+	"slices"
 
 	"github.com/exp-ml/exp/graph"
 	"github.com/exp-ml/exp/runner/data"
@@ -35,7 +36,7 @@ func newGAN(t *trainer) *gan {
 		cond: o.Condition == "label", noise: t.noise}
 	gm.classes = t.p.DataShapes[o.Data].NumClasses
 	for _, opt := range t.optims {
-		if contains(opt.Models, gm.g.Name) {
+		if slices.Contains(opt.Models, gm.g.Name) {
 			gm.optG = append(gm.optG, opt)
 		} else {
 			gm.optD = append(gm.optD, opt)
@@ -50,15 +51,6 @@ func newGAN(t *trainer) *gan {
 	gm.zDim = graph.Numel(mainInput(gm.g.Spec).Shape)
 	gm.labels = make([]int32, b)
 	return gm
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (gm *gan) metricNames() []string {

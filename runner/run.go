@@ -78,15 +78,6 @@ func loadData(e *dsl.Experiment) (train, evalDS *data.Dataset, err error) {
 	return train, evalDS, nil
 }
 
-// Params are the experiment's resolved variables.
-func Params(e *dsl.Experiment) map[string]any {
-	out := map[string]any{}
-	for _, v := range e.Variables {
-		out[v.Name] = v.Value
-	}
-	return out
-}
-
 func vcsRevision() string {
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {
@@ -114,7 +105,7 @@ func Run(ctx context.Context, p *Program, opts Options) (*Result, error) {
 	if evalDS != nil {
 		sums[evalDS.Name] = evalDS.Checksum
 	}
-	params := Params(e)
+	params := e.Params()
 	hash, err := tracking.ConfigHash(string(e.Source), params)
 	if err != nil {
 		return nil, err
