@@ -181,7 +181,7 @@ func (p *parser) decodeEvaluateBlock(block *hcl.Block, obj *Objective) (*Evaluat
 		case (m == "modes" || m == "hq" || m == "reverse_kl") && data != nil && data.Kind != "gaussian_mixture":
 			diags = append(diags, errorf(rng, "Metric not available for this data",
 				"%q counts the modes of gaussian_mixture data; %q is %s data.", m, data.Name, data.Kind))
-		case (m == "fid" || m == "class_kl" || m == "cond_acc") && data != nil && data.Kind == "gaussian_mixture":
+		case (m == "fid" || m == "class_kl") && data != nil && data.Kind == "gaussian_mixture":
 			diags = append(diags, errorf(rng, "Metric not available for this data",
 				"%q uses the reference MNIST classifier; %q is gaussian_mixture data.", m, data.Name))
 		}

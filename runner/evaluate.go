@@ -76,36 +76,46 @@ const mixtureSamples = 2500
 
 func (ev *evalContext) ganMetrics(gm *gan) ([]namedValue, error) {
 	var out []namedValue
+	if ev.train != nil && ev.train.Centers != nil {
+		return ev.mixtureMetrics(gm), nil
+	}
 	if ev.wants("modes") || ev.wants("hq") || ev.wants("reverse_kl") {
-		if ev.train == nil || ev.train.Centers == nil {
-			return nil, fmt.Errorf("modes, hq and reverse_kl need gaussian_mixture data")
-		}
-		s := eval.ScoreMixture(gm.samples(mixtureSamples, ev.rng, nil), ev.train.Centers, ev.train.Std)
-		if ev.wants("modes") {
-			out = append(out, namedValue{"eval/modes", float64(s.Modes)})
-		}
-		if ev.wants("hq") {
-			out = append(out, namedValue{"eval/hq", s.HQ})
-		}
-		if ev.wants("reverse_kl") {
-			out = append(out, namedValue{"eval/reverse_kl", s.ReverseKL})
-		}
+		return nil, fmt.Errorf("modes, hq and reverse_kl need gaussian_mixture data")
 	}
 	if !slices.ContainsFunc(mnistMetrics, ev.wants) {
 		return out, nil
 	}
 	n := ev.nSamples()
-	var labels []int32
-	if gm.cond {
-		// Requested labels drawn uniformly, before the noise, from the
-		// evaluation's own stream.
-		labels = make([]int32, n)
-		for i := range labels {
-			labels[i] = int32(ev.rng.IntN(gm.classes))
-		}
-	}
+	// Requested labels drawn uniformly, before the noise, from the
+	// evaluation's own stream.
+	labels := gm.drawLabels(n, ev.rng)
 	more, err := ev.mnistSampleMetrics(ev.generate(gm, n, labels), n, labels)
 	return append(out, more...), err
+}
+
+// mixtureMetrics scores samples of a generator trained on gaussian_mixture
+// data: modes, hq and reverse_kl over mixtureSamples samples and, for a
+// conditional generator, cond_acc, the share that lands on the requested
+// mode. A conditional generator's labels are drawn uniformly, before the
+// noise, from the evaluation's own stream.
+func (ev *evalContext) mixtureMetrics(gm *gan) []namedValue {
+	labels := gm.drawLabels(mixtureSamples, ev.rng)
+	xy := gm.samples(mixtureSamples, ev.rng, labels)
+	s := eval.ScoreMixture(xy, ev.train.Centers, ev.train.Std)
+	var out []namedValue
+	if ev.wants("modes") {
+		out = append(out, namedValue{"eval/modes", float64(s.Modes)})
+	}
+	if ev.wants("hq") {
+		out = append(out, namedValue{"eval/hq", s.HQ})
+	}
+	if ev.wants("reverse_kl") {
+		out = append(out, namedValue{"eval/reverse_kl", s.ReverseKL})
+	}
+	if ev.wants("cond_acc") {
+		out = append(out, namedValue{"eval/cond_acc", eval.MixtureCondAcc(xy, labels, ev.train.Centers, ev.train.Std)})
+	}
+	return out
 }
 
 // mnistMetrics are computed from generated MNIST digits: against the
@@ -242,8 +252,8 @@ func checkMetricData(p *Program, metric string, subject hcl.Range) *hcl.Diagnost
 	if o := p.Exp.Objective; o != nil {
 		d = p.Exp.DataByName(o.Data)
 	}
-	if d == nil || d.Kind == "mnist" {
-		return nil
+	if d == nil || d.Kind == "mnist" || (metric == "cond_acc" && d.Kind == "gaussian_mixture") {
+		return nil // a mixture's cond_acc needs no classifier: the label is the mode
 	}
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Metric not available for this data",
 		Detail: fmt.Sprintf("%q compares generated digits with MNIST (the reference classifier's features of its test split, or its validation and test images); data %q is %s data.",

@@ -149,6 +149,19 @@ func (gm *gan) sampleInto(ws *graph.Workspace, z []float32, labels []int32) []fl
 	return ws.Out(0).Data
 }
 
+// drawLabels draws n labels uniformly for a conditional generator (nil for
+// an unconditional one).
+func (gm *gan) drawLabels(n int, r *rand.Rand) []int32 {
+	if !gm.cond {
+		return nil
+	}
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(r.IntN(gm.classes))
+	}
+	return labels
+}
+
 // Samples draws n samples from G with the given random stream.
 func (gm *gan) samples(n int, r *rand.Rand, labels []int32) []float32 {
 	ws := gm.g.Graph.NewWorkspace(n)
@@ -186,9 +199,8 @@ func (gm *gan) artifacts(ev *evalContext) ([]artifactFile, error) {
 	x := gm.sampleInto(ws, z, labels)
 	path := ev.path("samples", "png")
 	if len(ev.dataShape) == 1 && ev.dataShape[0] == 2 {
-		pts := make([][2]float32, n)
-		more := gm.samples(2500, ev.rng, nil)
-		pts = make([][2]float32, 2500)
+		more := gm.samples(mixtureSamples, ev.rng, gm.drawLabels(mixtureSamples, ev.rng))
+		pts := make([][2]float32, mixtureSamples)
 		for i := range pts {
 			pts[i] = [2]float32{more[2*i], more[2*i+1]}
 		}

@@ -48,3 +48,18 @@ func ScoreMixture(xy []float32, centers [][2]float64, std float64) MixtureScore 
 	}
 	return s
 }
+
+// MixtureCondAcc is the share of samples that land within 3 standard
+// deviations of the mode they were asked for: labels[i] is the mode sample i
+// (x, y at xy[2i], xy[2i+1]) was generated for. It is a conditional GAN's
+// cond_acc on mixture data, where a mode's label is its index.
+func MixtureCondAcc(xy []float32, labels []int32, centers [][2]float64, std float64) float64 {
+	hits := 0
+	for i, l := range labels {
+		c := centers[l]
+		if math.Hypot(float64(xy[2*i])-c[0], float64(xy[2*i+1])-c[1]) <= 3*std {
+			hits++
+		}
+	}
+	return float64(hits) / float64(max(len(labels), 1))
+}

@@ -22,3 +22,16 @@ func TestScoreMixture(t *testing.T) {
 		t.Fatalf("all off-mode: %+v", s)
 	}
 }
+
+func TestMixtureCondAcc(t *testing.T) {
+	centers := [][2]float64{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}
+	// On the requested mode, on another mode, on the requested mode, nowhere.
+	xy := []float32{1, 0, 0, 1, -1, 0.01, 5, 5}
+	if got := MixtureCondAcc(xy, []int32{0, 0, 2, 3}, centers, 0.02); got != 0.5 {
+		t.Fatalf("cond acc %v, want 0.5", got)
+	}
+	// The same samples asked for other modes: only the second one hits.
+	if got := MixtureCondAcc(xy, []int32{1, 1, 1, 1}, centers, 0.02); got != 0.25 {
+		t.Fatalf("cond acc %v, want 0.25", got)
+	}
+}
