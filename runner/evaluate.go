@@ -213,7 +213,7 @@ func (ev *evalContext) mnistSampleMetrics(x []float32, n int, labels []int32) ([
 		if err != nil {
 			return nil, err
 		}
-		r := eval.Parzen(x, n, sets.val.X, sets.val.N, sets.test.X, sets.test.N, sets.test.Size(), eval.GoodfellowSigmas())
+		r := eval.Parzen(x, n, sets.val.Floats(), sets.val.N, sets.test.Floats(), sets.test.N, sets.test.Size(), eval.GoodfellowSigmas())
 		out = append(out, namedValue{"eval/parzen_ll", r.TestLL},
 			namedValue{"eval/parzen_ll_stderr", r.TestStdErr}, namedValue{"eval/parzen_sigma", r.Sigma})
 	}
@@ -236,9 +236,8 @@ var parzenSets = sync.OnceValues(func() (parzenSplits, error) {
 	if err != nil {
 		return parzenSplits{}, err
 	}
-	size := train.Size()
-	val := &data.Dataset{Name: "mnist_validation", N: parzenValidation, Shape: train.Shape,
-		X: slices.Clone(train.X[(train.N-parzenValidation)*size:])}
+	val := train.Rows(train.N-parzenValidation, parzenValidation) // shares the cached bytes
+	val.Name = "mnist_validation"
 	return parzenSplits{val: val, test: test}, nil
 })
 

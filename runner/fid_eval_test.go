@@ -60,7 +60,7 @@ func TestFIDAnchors(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 10000
-	trainFID, err := eval.FrechetDistance(o.rc.fit(train.X[:n*train.Size()], n, nil), ref)
+	trainFID, err := eval.FrechetDistance(o.rc.fit(train.Rows(0, n).Floats(), n, nil), ref)
 	if err != nil {
 		t.Fatal(err)
 	}

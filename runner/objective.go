@@ -47,9 +47,9 @@ func forwardInBatches(d *data.Dataset, batch int, fill func(x []float32, y []int
 	yb := make([]int32, batch)
 	for start := 0; start < d.N; start += batch {
 		rows := min(batch, d.N-start)
-		copy(xb, d.X[start*size:(start+rows)*size])
+		d.CopyRows(xb[:rows*size], start, rows)
 		for r := rows; r < batch; r++ {
-			copy(xb[r*size:(r+1)*size], d.X[:size])
+			d.CopyRows(xb[r*size:(r+1)*size], 0, 1)
 		}
 		if d.Labels != nil {
 			copy(yb, d.Labels[start:start+rows])

@@ -193,7 +193,7 @@ func (e *elbo) artifacts(ev *evalContext) ([]artifactFile, error) {
 		n := min(32, ev.data.N)
 		size := ev.data.Size()
 		enc, dec := e.enc.Graph.NewWorkspace(n), e.dec.Graph.NewWorkspace(n)
-		copy(enc.Input(e.encIn).Data, ev.data.X[:n*size])
+		ev.data.CopyRows(enc.Input(e.encIn).Data[:n*size], 0, n)
 		enc.Forward(false)
 		copy(dec.Input(e.decIn).Data, enc.Out(0).Data) // decode the posterior mean
 		dec.Forward(false)
@@ -202,7 +202,7 @@ func (e *elbo) artifacts(ev *evalContext) ([]artifactFile, error) {
 		grid := make([]float32, 2*((n+7)/8)*8*size)
 		for i := 0; i < n; i++ {
 			row, col := i/8, i%8
-			copy(grid[((2*row)*8+col)*size:], ev.data.X[i*size:(i+1)*size])
+			ev.data.CopyRows(grid[((2*row)*8+col)*size:][:size], i, 1)
 			copy(grid[((2*row+1)*8+col)*size:], rec[i*size:(i+1)*size])
 		}
 		path := ev.path("reconstructions", "png")

@@ -15,7 +15,7 @@ func TestParzenOfTrainingImages(t *testing.T) {
 	}
 	const n = 10000
 	ev := &evalContext{metrics: map[string]bool{"parzen_ll": true}}
-	vals, err := ev.mnistSampleMetrics(train.X[:n*train.Size()], n, nil)
+	vals, err := ev.mnistSampleMetrics(train.Rows(0, n).Floats(), n, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

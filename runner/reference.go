@@ -148,7 +148,7 @@ func (rc *refClassifier) referenceStats() (eval.Gaussian, error) {
 			rc.testErr = err
 			return
 		}
-		rc.testStats = rc.fit(test.X, test.N, nil)
+		rc.testStats = rc.fit(test.Floats(), test.N, nil)
 	})
 	return rc.testStats, rc.testErr
 }

@@ -43,9 +43,9 @@ var testSetOutputs = sync.OnceValues(func() (refOutputs, error) {
 	if err != nil {
 		return refOutputs{}, err
 	}
-	o := refOutputs{rc: rc, x: test.X, labels: test.Labels, n: test.N,
+	o := refOutputs{rc: rc, x: test.Floats(), labels: test.Labels, n: test.N,
 		logits: make([]float32, test.N*rc.classes), features: make([]float32, test.N*rc.features)}
-	rc.run(test.X, test.N, o.logits, o.features)
+	rc.run(o.x, test.N, o.logits, o.features)
 	return o, nil
 })
 

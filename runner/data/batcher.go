@@ -90,7 +90,7 @@ func (b *Batcher) Next(x []float32, y []int32) (newEpoch bool) {
 	}
 	idx := b.perm[b.pos*b.batch : (b.pos+1)*b.batch]
 	for k, i := range idx {
-		copy(x[k*b.size:(k+1)*b.size], b.d.X[int(i)*b.size:(int(i)+1)*b.size])
+		b.d.copyRows(x[k*b.size:(k+1)*b.size], int(i)*b.size)
 		if y != nil {
 			y[k] = b.d.Labels[i]
 		}

@@ -209,3 +209,15 @@ func BenchmarkBatcherNext(b *testing.B) {
 		sinkNew = bt.Next(x, y)
 	}
 }
+
+// BenchmarkBatcherNextBytes is BenchmarkBatcherNext over byte-stored pixels,
+// each converted through the scale's table as it is copied.
+func BenchmarkBatcherNextBytes(b *testing.B) {
+	d := &Dataset{N: 60000, Shape: []int{784}, raw: make([]byte, 60000*784), table: byteTable(func(v float64) float32 { return float32(v / 255) }), Labels: make([]int32, 60000)}
+	bt := NewBatcher(d, 128, 1, true)
+	x, y := make([]float32, 128*784), make([]int32, 128)
+	b.SetBytes(128 * 784 * 4)
+	for b.Loop() {
+		sinkNew = bt.Next(x, y)
+	}
+}

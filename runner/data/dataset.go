@@ -33,12 +33,24 @@ type Spec struct {
 	Labels string // idx: the labels file (optional); csv: the label column's name (optional)
 }
 
-// Dataset is a loaded dataset, read-only after Load returns.
+// Dataset is a loaded dataset, read-only after Load returns. Read its values
+// through CopyRows and Floats, which serve both storages: floats in X, or
+// bytes converted through the scale's table as they are copied out.
 type Dataset struct {
-	Name       string
-	N          int
-	Shape      []int        // per example: [C,H,W] for images, [D] for vectors
-	X          []float32    // N*Size() values, example after example
+	Name  string
+	N     int
+	Shape []int // per example: [C,H,W] for images, [D] for vectors
+	// X holds the N*Size() values, example after example, of float-valued
+	// sources (csv, gaussian_mixture, idx of types other than uint8). It is
+	// nil for byte-stored data (mnist, images, idx of uint8), which keeps a
+	// quarter of the memory; read values through CopyRows or Floats.
+	X []float32
+	// Byte storage, set by the byte-valued loaders only: N*Size() raw
+	// values, possibly shared with other datasets (MNIST's cache), and the
+	// scale tabulated over the 256 byte values.
+	raw   []byte
+	table *[256]float32
+
 	Labels     []int32      // N labels, nil if the source has none
 	NumClasses int          // 0 if unlabelled
 	Classes    []string     // label names where the source names them (PNG sub-folders, text CSV labels)
@@ -54,6 +66,60 @@ func (d *Dataset) Size() int {
 		n *= s
 	}
 	return n
+}
+
+// CopyRows writes examples start..start+n-1 into dst, which must hold
+// exactly n*Size() floats. It does not allocate.
+func (d *Dataset) CopyRows(dst []float32, start, n int) {
+	size := d.Size()
+	if start < 0 || n < 0 || start+n > d.N {
+		panic(fmt.Sprintf("data: rows %d..%d of dataset %q of %d examples", start, start+n, d.Name, d.N))
+	}
+	if len(dst) != n*size {
+		panic(fmt.Sprintf("data: %d floats for %d examples of %d", len(dst), n, size))
+	}
+	d.copyRows(dst, start*size)
+}
+
+// copyRows fills dst with the values from offset off, unchecked.
+func (d *Dataset) copyRows(dst []float32, off int) {
+	if d.raw != nil {
+		scaleBytes(dst, d.raw[off:off+len(dst)], d.table)
+		return
+	}
+	copy(dst, d.X[off:off+len(dst)])
+}
+
+// Floats returns all N*Size() values: X itself for float-stored data (not to
+// be modified), a freshly converted slice for byte-stored data. It is for
+// code that needs a whole split at once; batches are cheaper with CopyRows.
+func (d *Dataset) Floats() []float32 {
+	if d.raw == nil {
+		return d.X
+	}
+	x := make([]float32, len(d.raw))
+	scaleBytes(x, d.raw, d.table)
+	return x
+}
+
+// Rows returns the examples start..start+n-1 as a dataset of their own that
+// shares d's storage (nothing is copied) and keeps its name and checksum.
+func (d *Dataset) Rows(start, n int) *Dataset {
+	if start < 0 || n < 0 || start+n > d.N {
+		panic(fmt.Sprintf("data: rows %d..%d of dataset %q of %d examples", start, start+n, d.Name, d.N))
+	}
+	r := *d
+	r.N = n
+	lo, hi := start*d.Size(), (start+n)*d.Size()
+	if d.raw != nil {
+		r.raw = d.raw[lo:hi:hi]
+	} else {
+		r.X = d.X[lo:hi:hi]
+	}
+	if d.Labels != nil {
+		r.Labels = d.Labels[start : start+n : start+n]
+	}
+	return &r
 }
 
 // Load reads or generates the dataset s describes. Errors name the file and
@@ -136,6 +202,7 @@ func byteTable(f func(float64) float32) *[256]float32 {
 
 // scaleBytes converts raw bytes through a scale into dst (len(dst) == len(src)).
 func scaleBytes(dst []float32, src []byte, t *[256]float32) {
+	dst = dst[:len(src)] // one bounds check, not one per byte
 	for i, b := range src {
 		dst[i] = t[b]
 	}

@@ -14,8 +14,12 @@
 // logging.
 //
 // Invariants:
-//   - A Dataset holds N examples of Size() float32 each, row-major, in
-//     Dataset.X; Labels, when present, has N entries in [0, NumClasses).
+//   - A Dataset holds N examples of Size() values each, row-major: float32 in
+//     Dataset.X for float-valued sources, or, for byte-valued ones (mnist,
+//     images, idx of uint8), the raw bytes and the scale's 256-entry table,
+//     X being nil. CopyRows and Floats read either; converting a byte through
+//     the table gives exactly the float the scale gives. Labels, when
+//     present, has N entries in [0, NumClasses).
 //   - The order of epoch e is a function of (seed, e) only, so a Batcher's
 //     whole state is (epoch, pos).
 //   - Datasets are read-only once loaded; Batchers and Prefetchers over the

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // IDX element type codes (the third byte of the magic number).
@@ -183,10 +184,13 @@ func loadIDX(s Spec) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.X = make([]float32, k*size)
 	if m.Type == IDXUint8 {
-		scaleBytes(d.X, m.Data[:k*size], byteTable(f))
+		d.raw, d.table = m.Data[:k*size:k*size], byteTable(f)
+		if k < n { // let the unused examples go
+			d.raw = slices.Clone(d.raw)
+		}
 	} else {
+		d.X = make([]float32, k*size)
 		for i := range d.X {
 			v := m.At(i)
 			if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -132,9 +132,13 @@ func TestLoadIDX(t *testing.T) {
 	if d.Name != "mine" || d.N != 2 || !slices.Equal(d.Shape, []int{1, 2, 3}) || d.Size() != 6 {
 		t.Fatalf("got name %q N %d shape %v", d.Name, d.N, d.Shape)
 	}
+	if d.X != nil || len(d.raw) != len(pix) {
+		t.Errorf("uint8 IDX stored as %d floats and %d bytes, want bytes only", len(d.X), len(d.raw))
+	}
+	x := d.Floats()
 	for i, p := range pix {
-		if want := float32(float64(p)/127.5 - 1); d.X[i] != want {
-			t.Errorf("X[%d] = %v, want %v", i, d.X[i], want)
+		if want := float32(float64(p)/127.5 - 1); x[i] != want {
+			t.Errorf("value %d = %v, want %v", i, x[i], want)
 		}
 	}
 	if !slices.Equal(d.Labels, []int32{4, 1}) || d.NumClasses != 5 {
@@ -150,8 +154,8 @@ func TestLoadIDX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Checksum != imgSum || d.N != 1 || len(d.X) != 6 || d.X[1] != 1 || d.Labels != nil {
-		t.Errorf("unlabelled: checksum %s N %d X %v labels %v", d.Checksum, d.N, d.X, d.Labels)
+	if x := d.Floats(); d.Checksum != imgSum || d.N != 1 || len(x) != 6 || x[1] != 1 || d.Labels != nil {
+		t.Errorf("unlabelled: checksum %s N %d values %v labels %v", d.Checksum, d.N, x, d.Labels)
 	}
 }
 
@@ -164,8 +168,8 @@ func TestLoadIDXFloatVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Non-byte data keeps its values unless a scale is asked for.
-	if !slices.Equal(d.Shape, []int{2}) || !slices.Equal(d.X, []float32{0.25, -3, 7, 1e-3}) {
-		t.Errorf("shape %v X %v", d.Shape, d.X)
+	if !slices.Equal(d.Shape, []int{2}) || !slices.Equal(d.Floats(), []float32{0.25, -3, 7, 1e-3}) {
+		t.Errorf("shape %v values %v", d.Shape, d.Floats())
 	}
 }
 

@@ -79,18 +79,17 @@ func loadImages(s Spec) (*Dataset, error) {
 		d.Labels = labels[:k:k]
 		d.NumClasses = len(classes)
 	}
-	t := byteTable(f)
 	size := d.Size()
-	d.X = make([]float32, k*size)
+	d.raw, d.table = make([]byte, k*size), byteTable(f)
 	for i, rgb := range pixels[:k] {
-		ex := d.X[i*size : (i+1)*size]
+		ex := d.raw[i*size : (i+1)*size]
 		for p := range w * h {
 			if c == 1 {
-				ex[p] = t[rgb[3*p]]
+				ex[p] = rgb[3*p]
 				continue
 			}
 			for ch := range 3 { // CHW: plane ch, pixel p
-				ex[ch*w*h+p] = t[rgb[3*p+ch]]
+				ex[ch*w*h+p] = rgb[3*p+ch]
 			}
 		}
 	}

@@ -47,9 +47,12 @@ func TestLoadImagesClassFolders(t *testing.T) {
 	if d.N != 3 || !slices.Equal(d.Shape, []int{1, 1, 2}) || d.NumClasses != 2 || !slices.Equal(d.Classes, []string{"ant", "zebra"}) {
 		t.Fatalf("N %d shape %v classes %d %v", d.N, d.Shape, d.NumClasses, d.Classes)
 	}
+	if d.X != nil || len(d.raw) != 6 {
+		t.Errorf("PNGs stored as %d floats and %d bytes, want bytes only", len(d.X), len(d.raw))
+	}
 	want := []float32{0, 0.2, 1, 0, 10.0 / 255, 20.0 / 255}
-	if !slices.Equal(d.X, want) || !slices.Equal(d.Labels, []int32{0, 0, 1}) {
-		t.Errorf("X %v labels %v; want %v [0 0 1]", d.X, d.Labels, want)
+	if x := d.Floats(); !slices.Equal(x, want) || !slices.Equal(d.Labels, []int32{0, 0, 1}) {
+		t.Errorf("values %v labels %v; want %v [0 0 1]", x, d.Labels, want)
 	}
 	sum := func(rel string) string { return fileSum(t, filepath.Join(dir, rel)) }
 	wantSum := manifestChecksum([]manifestEntry{{"ant/a.png", sum("ant/a.png")}, {"ant/b.png", sum("ant/b.png")}, {"zebra/b.png", sum("zebra/b.png")}})
@@ -74,9 +77,10 @@ func TestLoadImagesRGBIsCHW(t *testing.T) {
 	}
 	// Planes R, G, B; the grey image is repeated in all three.
 	want := []float32{1, -1, -1, 1, -1, -0.6, -1, 1, -1, 1, -1, 1}
+	x := d.Floats()
 	for i := range want {
-		if diff := d.X[i] - want[i]; diff > 1e-6 || diff < -1e-6 {
-			t.Fatalf("X = %v, want %v", d.X, want)
+		if diff := x[i] - want[i]; diff > 1e-6 || diff < -1e-6 {
+			t.Fatalf("values %v, want %v", x, want)
 		}
 	}
 }

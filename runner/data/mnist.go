@@ -90,15 +90,16 @@ func loadMNIST(s Spec) (*Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mnist: %w", err)
 	}
+	// The pixels stay the cache's bytes, shared by every dataset of the split.
 	d := &Dataset{
 		N:          k,
 		Shape:      []int{1, 28, 28},
-		X:          make([]float32, k*784),
+		raw:        raw.images[: k*784 : k*784],
+		table:      byteTable(f),
 		Labels:     make([]int32, k),
 		NumClasses: 10,
 		Checksum:   raw.checksum,
 	}
-	scaleBytes(d.X, raw.images[:k*784], byteTable(f))
 	for i := range d.Labels {
 		d.Labels[i] = int32(raw.labels[i])
 	}

@@ -40,8 +40,9 @@ func TestMNISTTrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.N != 60000 || !slices.Equal(d.Shape, []int{1, 28, 28}) || len(d.X) != 60000*784 || d.NumClasses != 10 {
-		t.Fatalf("N %d shape %v len %d classes %d", d.N, d.Shape, len(d.X), d.NumClasses)
+	x := d.Floats()
+	if d.N != 60000 || !slices.Equal(d.Shape, []int{1, 28, 28}) || len(x) != 60000*784 || d.NumClasses != 10 {
+		t.Fatalf("N %d shape %v len %d classes %d", d.N, d.Shape, len(x), d.NumClasses)
 	}
 	if h := histogram(d.Labels, 10); !slices.Equal(h, mnistTrainCounts) {
 		t.Errorf("label histogram %v, want %v", h, mnistTrainCounts)
@@ -49,7 +50,7 @@ func TestMNISTTrain(t *testing.T) {
 	if d.Labels[0] != 5 {
 		t.Errorf("first train label %d, want 5", d.Labels[0])
 	}
-	lo, hi, mean := stats(d.X)
+	lo, hi, mean := stats(x)
 	if lo != 0 || hi != 1 || math.Abs(mean-0.1307) > 5e-4 {
 		t.Errorf("unit pixels in [%v, %v], mean %.5f; want [0, 1], mean 0.1307", lo, hi, mean)
 	}
@@ -82,40 +83,41 @@ func TestMNISTScales(t *testing.T) {
 		}
 		return d
 	}
-	unit, tanh, bin := load("", 0), load("tanh", 0), load("binarize", 0)
-	if unit.N != 10000 || unit.Labels[0] != 7 {
-		t.Fatalf("test split: N %d, first label %d; want 10000, 7", unit.N, unit.Labels[0])
+	unitD, tanhD, binD := load("", 0), load("tanh", 0), load("binarize", 0)
+	unit, tanh, bin := unitD.Floats(), tanhD.Floats(), binD.Floats()
+	if unitD.N != 10000 || unitD.Labels[0] != 7 {
+		t.Fatalf("test split: N %d, first label %d; want 10000, 7", unitD.N, unitD.Labels[0])
 	}
-	if h := histogram(unit.Labels, 10); !slices.Equal(h, mnistTestCounts) {
+	if h := histogram(unitD.Labels, 10); !slices.Equal(h, mnistTestCounts) {
 		t.Errorf("label histogram %v, want %v", h, mnistTestCounts)
 	}
-	if lo, hi, _ := stats(unit.X); lo != 0 || hi != 1 {
+	if lo, hi, _ := stats(unit); lo != 0 || hi != 1 {
 		t.Errorf("default (unit) scale in [%v, %v]", lo, hi)
 	}
-	if lo, hi, _ := stats(tanh.X); lo != -1 || hi != 1 {
+	if lo, hi, _ := stats(tanh); lo != -1 || hi != 1 {
 		t.Errorf("tanh scale in [%v, %v], want [-1, 1]", lo, hi)
 	}
 	ones := 0
-	for i, u := range unit.X {
-		if math.Abs(float64(tanh.X[i])-(2*float64(u)-1)) > 1e-6 {
-			t.Fatalf("pixel %d: tanh %v, unit %v", i, tanh.X[i], u)
+	for i, u := range unit {
+		if math.Abs(float64(tanh[i])-(2*float64(u)-1)) > 1e-6 {
+			t.Fatalf("pixel %d: tanh %v, unit %v", i, tanh[i], u)
 		}
 		want := float32(0)
 		if u > 0.5 {
 			want = 1
 		}
-		if bin.X[i] != want {
-			t.Fatalf("pixel %d: binarized %v, unit %v", i, bin.X[i], u)
+		if bin[i] != want {
+			t.Fatalf("pixel %d: binarized %v, unit %v", i, bin[i], u)
 		}
 		if want == 1 {
 			ones++
 		}
 	}
-	if frac := float64(ones) / float64(len(bin.X)); frac < 0.08 || frac > 0.2 {
+	if frac := float64(ones) / float64(len(bin)); frac < 0.08 || frac > 0.2 {
 		t.Errorf("%.3f of binarized pixels are 1; MNIST strokes cover about an eighth", frac)
 	}
 	few := load("unit", 100)
-	if few.N != 100 || !slices.Equal(few.X, unit.X[:78400]) || !slices.Equal(few.Labels, unit.Labels[:100]) {
+	if few.N != 100 || !slices.Equal(few.Floats(), unit[:78400]) || !slices.Equal(few.Labels, unitD.Labels[:100]) {
 		t.Error("limit 100 is not the first 100 examples")
 	}
 	if _, err := Load(Spec{Kind: "mnist", Split: "test", Limit: 10001}); err == nil {
