@@ -82,18 +82,54 @@ const bnBlock = 64
 func blockChannels(space int) int { return max(1, bnBlock/space) }
 
 func (n BatchNorm) Forward(a *Args) {
+	if _, space := n.layout(a); a.Train && a.Batch*space < 2 {
+		// PyTorch refuses too: one value has no variance to normalise by.
+		panic("graph: batchnorm in training needs more than one value per channel")
+	}
+	n.runParts(a, false)
+}
+
+// bnArgs is a batchnorm pass over channels [c0, c1).
+type bnArgs struct {
+	n        BatchNorm
+	a        *Args
+	c0, c1   int
+	backward bool
+}
+
+func (t *bnArgs) run() {
+	if t.backward {
+		t.n.backwardRange(t.a, t.c0, t.c1)
+	} else {
+		t.n.forwardRange(t.a, t.c0, t.c1)
+	}
+}
+
+// runParts splits a pass over whole blocks of channels: every channel's
+// statistics and gradients are summed by one part in one order, so the
+// results do not depend on the thread count.
+func (n BatchNorm) runParts(a *Args, backward bool) {
+	const minPerPart = 1 << 15 // values, some 20 µs of work
+	c, space := n.layout(a)
+	step := blockChannels(space)
+	blocks := (c + step - 1) / step
+	np := min(parts(a.Batch*c*space, minPerPart), blocks)
+	var ts [maxParts]task
+	for j := range np {
+		ts[j] = task{kind: taskBatchNorm, bn: bnArgs{n, a, min(c, j*blocks/np*step), min(c, (j+1)*blocks/np*step), backward}}
+	}
+	runParts(ts[:np])
+}
+
+func (n BatchNorm) forwardRange(a *Args, cFrom, cTo int) {
 	c, space := n.layout(a)
 	x, y := a.In[0].Data, a.Out.Data
 	gamma, beta := a.In[1].Data, a.In[2].Data
 	mean, inv := a.Scratch[:c], a.Scratch[c:2*c]
 	count := a.Batch * space
-	if a.Train && count < 2 {
-		// PyTorch refuses too: one value has no variance to normalise by.
-		panic("graph: batchnorm in training needs more than one value per channel")
-	}
 	step := blockChannels(space)
-	for c0 := 0; c0 < c; c0 += step {
-		nb := min(step, c-c0)
+	for c0 := cFrom; c0 < cTo; c0 += step {
+		nb := min(step, cTo-c0)
 		if a.Train {
 			var m, v [bnBlock]float64
 			blockStats(x, a.Batch, c, space, c0, nb, &m, &v)
@@ -174,7 +210,9 @@ func blockStats(x []float32, batch, c, space, c0, nb int, m, v *[bnBlock]float64
 	}
 }
 
-func (n BatchNorm) Backward(a *Args) {
+func (n BatchNorm) Backward(a *Args) { n.runParts(a, true) }
+
+func (n BatchNorm) backwardRange(a *Args, cFrom, cTo int) {
 	c, space := n.layout(a)
 	x, dy := a.In[0].Data, a.OutGrad.Data
 	gamma := a.In[1].Data
@@ -182,8 +220,8 @@ func (n BatchNorm) Backward(a *Args) {
 	dx, dgamma, dbeta := a.InGrad[0], a.InGrad[1], a.InGrad[2]
 	count := float64(a.Batch * space)
 	step := blockChannels(space)
-	for c0 := 0; c0 < c; c0 += step {
-		nb := min(step, c-c0)
+	for c0 := cFrom; c0 < cTo; c0 += step {
+		nb := min(step, cTo-c0)
 		mu, is := mean[c0:c0+nb], inv[c0:c0+nb]
 		// Σdy and Σdy·x̂ serve the parameter gradients and, in training,
 		// the gradient through the batch statistics.

@@ -30,6 +30,7 @@ type task struct {
 	gemm  gemmArgs
 	adam  adamArgs
 	patch patchArgs
+	bn    bnArgs
 }
 
 type taskKind uint8
@@ -39,6 +40,7 @@ const (
 	taskAdam
 	taskIm2col
 	taskCol2im
+	taskBatchNorm
 )
 
 func (t *task) run() {
@@ -53,6 +55,8 @@ func (t *task) run() {
 	case taskCol2im:
 		p := &t.patch
 		col2imRange(p.g, p.batch, p.b0, p.b1, p.col, p.x)
+	case taskBatchNorm:
+		t.bn.run()
 	}
 }
 

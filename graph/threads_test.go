@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -241,5 +242,47 @@ func TestGemmBiasSplit(t *testing.T) {
 	}
 	if i := same(one, run(3)); i >= 0 {
 		t.Fatalf("y[%d] differs on three threads", i)
+	}
+}
+
+// TestBatchNormSplit: batchnorm cut over blocks of channels gives the same
+// bits as one pass (outputs, running statistics, every gradient), on vectors
+// and on images, in training and evaluation.
+func TestBatchNormSplit(t *testing.T) {
+	for _, shape := range [][]int{{5000}, {64, 14, 14}, {3, 7, 5}} {
+		run := func(threads int) [][]float32 {
+			var got [][]float32
+			withThreads(threads, func() {
+				b := NewBuilder()
+				out, _ := batchNorm(b, "bn", b.Input("x", shape...), BatchNorm{})
+				g := b.Build(out)
+				for i, p := range g.Params() {
+					copy(p.Value.Data, benchVec(len(p.Value.Data), 1, uint64(10+i)))
+				}
+				ws := g.NewWorkspace(16)
+				copy(ws.Input("x").Data, benchVec(len(ws.Input("x").Data), 3, 4))
+				for _, train := range []bool{true, false} {
+					ws.Forward(train)
+					copy(ws.OutGrad(0).Data, benchVec(len(ws.OutGrad(0).Data), 1, 5))
+					ws.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
+					got = append(got, slices.Clone(ws.Out(0).Data), slices.Clone(ws.InputGrad("x").Data))
+				}
+				for _, p := range append(g.Params(), g.State()...) {
+					got = append(got, slices.Clone(p.Value.Data))
+					if p.Grad != nil {
+						got = append(got, slices.Clone(p.Grad.Data))
+					}
+				}
+			})
+			return got
+		}
+		one := run(1)
+		for _, threads := range []int{2, 3} {
+			for k, v := range run(threads) {
+				if i := same(one[k], v); i >= 0 {
+					t.Fatalf("%v, %d threads: array %d differs at %d: %v, on one thread %v", shape, threads, k, i, v[i], one[k][i])
+				}
+			}
+		}
 	}
 }

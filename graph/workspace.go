@@ -16,6 +16,10 @@ type Workspace struct {
 	args    []Args
 	need    []bool
 	inputIx map[string]int
+	// outGrad marks the nodes whose gradient buffer is an output's (the
+	// outputs and the sources they alias): the caller fills those between
+	// Forward and Backward.
+	outGrad []bool
 }
 
 // NewWorkspace allocates every buffer the graph needs for batch examples.
@@ -31,6 +35,7 @@ func (g *Graph) NewWorkspace(batch int) *Workspace {
 		args:    make([]Args, len(g.nodes)),
 		need:    make([]bool, len(g.nodes)),
 		inputIx: map[string]int{},
+		outGrad: make([]bool, len(g.nodes)),
 	}
 	for _, n := range g.nodes {
 		switch {
@@ -47,6 +52,13 @@ func (g *Graph) NewWorkspace(batch int) *Workspace {
 		}
 		if n.kind == kindInput {
 			ws.inputIx[n.Name] = n.ID
+		}
+	}
+	for _, o := range g.outputs {
+		for _, n := range g.nodes {
+			if len(ws.grad[n.ID].Data) > 0 && &ws.grad[n.ID].Data[0] == &ws.grad[o.ID].Data[0] {
+				ws.outGrad[n.ID] = true
+			}
 		}
 	}
 	for _, n := range g.nodes {
@@ -124,11 +136,13 @@ func (ws *Workspace) SetRand(r *rand.Rand) {
 }
 
 // Forward runs every op in order. train selects training behaviour (batch
-// statistics, dropout). It zeroes all activation gradients for the Backward
-// that may follow.
+// statistics, dropout). It zeroes the gradients Backward accumulates into
+// across calls: the outputs' (the caller fills or adds to them) and the
+// inputs'. Backward zeroes the intermediate gradients it uses, so a
+// forward-only pass (sampling, a generator feeding D) clears little.
 func (ws *Workspace) Forward(train bool) {
 	for _, n := range ws.g.nodes {
-		if n.kind != kindParam && !isAlias(n.op) {
+		if ws.outGrad[n.ID] || n.kind == kindInput {
 			ws.grad[n.ID].Zero()
 		}
 	}
@@ -167,6 +181,11 @@ func (ws *Workspace) Backward(opts BackwardOpts) {
 				need = need || ws.need[in.ID]
 			}
 			ws.need[n.ID] = need
+		}
+	}
+	for _, n := range nodes {
+		if ws.need[n.ID] && n.kind == kindOp && !isAlias(n.op) && !ws.outGrad[n.ID] {
+			ws.grad[n.ID].Zero()
 		}
 	}
 	for i := len(nodes) - 1; i >= 0; i-- {
