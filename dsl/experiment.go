@@ -160,6 +160,7 @@ type Optimizer struct {
 	Eps         float64 // adam: default 1e-8
 	Momentum    float64 // sgd: default 0
 	WeightDecay float64 // default 0
+	Schedule    string  // "constant" (default), "linear" or "cosine": see Schedules
 	Ranges      map[string]hcl.Range
 	DeclRange   hcl.Range
 }

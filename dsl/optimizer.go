@@ -7,6 +7,10 @@ import (
 // OptimizerKinds are the optimizer kinds.
 var OptimizerKinds = []string{"adam", "sgd"}
 
+// Schedules are the learning-rate schedules: the rate times 1, times
+// 1 − s/S (linear decay to 0) or times (1 + cos πs/S)/2, at step s of S.
+var Schedules = []string{"constant", "linear", "cosine"}
+
 var optimizerSchemas = map[string]*hcl.BodySchema{
 	"adam": {Attributes: []hcl.AttributeSchema{
 		{Name: "models", Required: true},
@@ -15,12 +19,14 @@ var optimizerSchemas = map[string]*hcl.BodySchema{
 		{Name: "beta2"},
 		{Name: "eps"},
 		{Name: "weight_decay"},
+		{Name: "schedule"},
 	}},
 	"sgd": {Attributes: []hcl.AttributeSchema{
 		{Name: "models", Required: true},
 		{Name: "lr"},
 		{Name: "momentum"},
 		{Name: "weight_decay"},
+		{Name: "schedule"},
 	}},
 }
 
@@ -83,6 +89,11 @@ func (p *parser) decodeOptimizerBlock(block *hcl.Block) (*Optimizer, hcl.Diagnos
 	}
 	if a, ok := attrs["weight_decay"]; ok {
 		o.WeightDecay, dd = p.floatIn(a, nonNegative, "at least 0")
+		diags = append(diags, dd...)
+	}
+	o.Schedule = "constant"
+	if a, ok := attrs["schedule"]; ok {
+		o.Schedule, dd = p.enumAttr(a, Schedules)
 		diags = append(diags, dd...)
 	}
 	return o, diags

@@ -17,6 +17,10 @@ type Optimizer struct {
 	params                                 []*graph.Param
 	names                                  []string // "<model>.<param>", unique across models
 	lr, beta1, beta2, eps, momentum, decay float32
+	// schedule scales lr by the training progress: rate is lr·factor,
+	// set by SetProgress before each training step.
+	schedule string
+	rate     float32
 	// m and v are Adam's moments (m is SGD's momentum buffer).
 	m, v []*graph.Tensor
 	t    int
@@ -26,7 +30,8 @@ type Optimizer struct {
 
 func newOptimizer(o *dsl.Optimizer, p *Program) *Optimizer {
 	opt := &Optimizer{Name: o.Name, Kind: o.Kind, Models: o.Models, lr: float32(o.LR), beta1: float32(o.Beta1),
-		beta2: float32(o.Beta2), eps: float32(o.Eps), momentum: float32(o.Momentum), decay: float32(o.WeightDecay)}
+		beta2: float32(o.Beta2), eps: float32(o.Eps), momentum: float32(o.Momentum), decay: float32(o.WeightDecay),
+		schedule: o.Schedule, rate: float32(o.LR)}
 	for _, name := range o.Models {
 		for _, prm := range p.Model(name).Graph.Params() {
 			opt.params = append(opt.params, prm)
@@ -44,6 +49,23 @@ func newOptimizer(o *dsl.Optimizer, p *Program) *Optimizer {
 
 // Step applies one update and returns the squared norm of the gradient it
 // used, so that the caller can check it is finite.
+// SetProgress sets the learning rate of the training step that follows
+// step done steps of total: the schedule is a function of the step alone, so
+// a resumed run continues it exactly.
+func (o *Optimizer) SetProgress(done, total int) {
+	f := 1.0
+	p := float64(done) / float64(total)
+	switch o.schedule {
+	case "linear":
+		f = 1 - p
+	case "cosine":
+		f = (1 + math.Cos(math.Pi*p)) / 2
+	}
+	o.rate = float32(float64(o.lr) * f)
+}
+
+// Step updates the parameters with the gradients accumulated since the last
+// step, zeroes them and returns their squared norm.
 func (o *Optimizer) Step() float64 {
 	o.t++
 	var sq float64
@@ -52,7 +74,7 @@ func (o *Optimizer) Step() float64 {
 		// PyTorch's Adam: bias corrections folded into the step size.
 		bc1 := 1 - math.Pow(float64(o.beta1), float64(o.t))
 		bc2 := 1 - math.Pow(float64(o.beta2), float64(o.t))
-		step := float32(float64(o.lr) / bc1)
+		step := float32(float64(o.rate) / bc1)
 		sqrtBC2 := float32(math.Sqrt(bc2))
 		for i, p := range o.params {
 			// Zeroes the gradient as it reads it: one pass over memory fewer.
@@ -61,7 +83,7 @@ func (o *Optimizer) Step() float64 {
 		}
 	default:
 		for i, p := range o.params {
-			sq += graph.SGDUpdate(p.Value.Data, p.Grad.Data, o.m[i].Data, o.lr, o.momentum, o.decay, o.t == 1)
+			sq += graph.SGDUpdate(p.Value.Data, p.Grad.Data, o.m[i].Data, o.rate, o.momentum, o.decay, o.t == 1)
 			p.Grad.Zero()
 		}
 	}

@@ -131,6 +131,9 @@ func (t *trainer) loop(ctx context.Context) error {
 			}
 			return ErrInterrupted
 		}
+		for _, o := range t.optims {
+			o.SetProgress(t.step, t.total)
+		}
 		t.obj.step(vals)
 		t.step++
 		if err := t.checkFinite(names, vals); err != nil {
