@@ -399,3 +399,25 @@ func BenchmarkConv2DForwardBackward(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIm2col: the column matrix of DCGAN's second convolution (64
+// channels of 14×14, 4×4 windows, stride 2, padding 1, batch 64) and its
+// adjoint, on one thread.
+func BenchmarkIm2col(b *testing.B) {
+	g := newPatches(64, 14, 14, 4, 2, 1)
+	const batch = 64
+	x := benchVec(batch*64*14*14, 1, 1)
+	col := make([]float32, g.rows()*batch*g.posPerItem)
+	b.Run("im2col", func(b *testing.B) {
+		b.SetBytes(int64(4 * len(col)))
+		for b.Loop() {
+			im2colRange(g, batch, 0, batch, x, col)
+		}
+	})
+	b.Run("col2im", func(b *testing.B) {
+		b.SetBytes(int64(4 * len(col)))
+		for b.Loop() {
+			col2imRange(g, batch, 0, batch, col, x)
+		}
+	})
+}

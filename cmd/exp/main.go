@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -16,7 +17,31 @@ func main() {
 	ctx, stop := signalContext()
 	defer stop()
 	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
-	os.Exit(Main(ctx, env, os.Args[1:]))
+	stopProfile := startCPUProfile(os.Getenv("EXP_CPUPROFILE"))
+	code := Main(ctx, env, os.Args[1:])
+	stopProfile()
+	os.Exit(code)
+}
+
+// startCPUProfile writes a pprof CPU profile of the whole command to path
+// (EXP_CPUPROFILE; `go tool pprof bin/exp PATH` reads it). An empty path
+// profiles nothing.
+func startCPUProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "exp: EXP_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // signalContext is cancelled by SIGINT or SIGTERM: a run then checkpoints,
