@@ -27,11 +27,15 @@ Environment:
                       the generated file in this folder instead of a temporary one
   EXP_BIN             exp's binary (./bin/exp)
   BENCH_HCL_DIR       where exp's vae_epoch.hcl, dcgan.hcl, ring.hcl lie (bench/)
+  BENCH_BLAS_REF      1 (default): time each workload's largest GEMM shape on the
+                      linked BLAS (`go test -bench Gemm ./graph`, 2 threads) for the
+                      throughput table; 0 skips it
   TORCH_PYTHON        the interpreter with torch (/usr/bin/python3)
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -400,6 +404,66 @@ def report(ws, results, reps, pairs):
     return "\n".join(lines) + "\n"
 
 
+# The largest GEMM shape of each workload, as graph's BenchmarkGemm names it:
+# the BLAS's own speed there is the yardstick of exp's whole-step throughput.
+LARGEST_GEMM = {
+    "vae": "vae_fwd_128x400x784",
+    "dcgan": "dcgan_conv_fwd_128x3136x1024",
+    "ring": "ring_fwd_512x128x128",
+}
+
+
+def blas_reference(names, env, say):
+    """{workload: GFLOP/s of the linked BLAS on its largest GEMM shape, 2 threads}."""
+    shapes = [LARGEST_GEMM[n] for n in names if n in LARGEST_GEMM]
+    if not shapes or env.get("BENCH_BLAS_REF", "1") == "0" or not shutil.which("go"):
+        return {}
+    pattern = "BenchmarkGemm/(%s)/threads=2$" % "|".join(shapes)
+    cmd = ["go", "test", "-tags", "openblas", "-run", "^$", "-bench", pattern, "-benchtime", "2s", "./graph"]
+    say("BLAS reference: " + " ".join(cmd))
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        say("BLAS reference failed: %s" % e)
+        return {}
+    out = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r"BenchmarkGemm/(\S+)/threads=2\S*\s.*?([0-9.]+) GFLOP/s", line)
+        if m:
+            for n, shape in LARGEST_GEMM.items():
+                if shape == m.group(1):
+                    out[n] = float(m.group(2))
+    return out
+
+
+def throughput(ws, results, blas_fn):
+    """The whole-step throughput table, from exp's JSON "compute"; blas_fn(names)
+    gives the BLAS's GFLOP/s per workload and runs only when there is a row."""
+    found = []
+    for w in ws:
+        comp = [safe(lambda j: j["compute"], r.json()) for r in results[w.name]["exp"] if r.ok]
+        comp = [c for c in comp if c]
+        if comp:
+            found.append((w, comp))
+    if not found:
+        return ""
+    blas = blas_fn([w.name for w, _ in found])
+    rows = []
+    for w, comp in found:
+        rate = median([c["gemm_gflop_per_second"] for c in comp])
+        per_step = comp[0]["gemm_gflop"] / max(comp[0]["steps"], 1)
+        ref = blas.get(w.name)
+        rows.append("| %s | %.3f | %.1f | %s | %s |" % (
+            w.name, per_step, rate, "n/a" if ref is None else "%.1f (%s)" % (ref, LARGEST_GEMM[w.name]),
+            "n/a" if ref is None else "%.0f%%" % (100 * rate / ref)))
+    head = ["", "exp's whole-step throughput: GEMM GFLOP per training step, and GEMM GFLOP per second of its "
+            "training loop's wall time (evaluation and checkpoints included; median over runs), against the "
+            "linked BLAS on the workload's largest GEMM shape, split over 2 threads as exp splits it:", "",
+            "| workload | GEMM GFLOP/step | exp GFLOP/s | BLAS GFLOP/s (shape) | exp / BLAS |",
+            "|---|---|---|---|---|"]
+    return "\n".join(head + rows) + "\n"
+
+
 def loadavg():
     try:
         with open("/proc/loadavg") as f:
@@ -456,6 +520,7 @@ def main(argv=None, env=None, runner=run_measured, out=None, err=None):
         load0 = loadavg()
         results = bench(ws, reps, env, work, runner, say, timeout)
         out.write(report(ws, results, reps, pairs))
+        out.write(throughput(ws, results, lambda names: blas_reference(names, env, say)))
         out.write("\nLoad average (1 min) before: %s, after: %s; %d CPUs. Anything above 0 is other "
                   "work competing with the benchmark.\n" % (load0, loadavg(), os.cpu_count() or 0))
         if keep:

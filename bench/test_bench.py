@@ -298,3 +298,28 @@ class TorchSmokeTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ThroughputTest(unittest.TestCase):
+    def test_rows_from_compute(self):
+        def result(rate):
+            j = {"status": "completed", "compute": {"steps": 100, "seconds": 2.0, "gemm_gflop": 50.0,
+                                                    "gemm_gflop_per_second": rate}}
+            return harness.Result(ok=True, seconds=2.5, rss_mb=10, stdout=json.dumps(j), stderr="", rc=0)
+        ws = [harness.Workload("dcgan", "DCGAN", None, ["exp"], "")]
+        results = {"dcgan": {"exp": [result(20.0), result(30.0), result(25.0)]}}
+        asked = []
+
+        def blas(names):
+            asked.append(names)
+            return {"dcgan": 100.0}
+        text = harness.throughput(ws, results, blas)
+        self.assertEqual(asked, [["dcgan"]])
+        # 50 GFLOP over 100 steps; median rate 25 of the BLAS's 100.
+        self.assertIn("| dcgan | 0.500 | 25.0 | 100.0 (dcgan_conv_fwd_128x3136x1024) | 25% |", text)
+
+    def test_no_compute_no_blas_run(self):
+        r = harness.Result(ok=True, seconds=1, rss_mb=1, stdout="{\"status\": \"completed\"}", stderr="", rc=0)
+        ws = [harness.Workload("ring", "ring", None, ["exp"], "")]
+        text = harness.throughput(ws, {"ring": {"exp": [r]}}, lambda names: self.fail("BLAS run without rows"))
+        self.assertEqual(text, "")

@@ -3,6 +3,7 @@ package graph
 import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
+	"sync/atomic"
 )
 
 // backend names the BLAS implementation in use; blas_openblas.go replaces it.
@@ -85,12 +86,21 @@ func gemmBias(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b [
 	gemmParts(gemmArgs{tA, tB, m, n, k, alpha, 1, a, b, c, lda, ldb, ldc, bias[:n]})
 }
 
+// gemmFlop counts the floating-point operations (2·m·n·k per product) of
+// every GEMM since the process started: the work a step's wall time is
+// measured against.
+var gemmFlop atomic.Uint64
+
+// GemmFlop returns the GEMM operations done so far in this process.
+func GemmFlop() uint64 { return gemmFlop.Load() }
+
 func gemmParts(whole gemmArgs) {
 	tA, tB, m, n, k := whole.tA, whole.tB, whole.m, whole.n, whole.k
 	a, b, c, lda, ldb, ldc := whole.a, whole.b, whole.c, whole.lda, whole.ldb, whole.ldc
 	if m == 0 || n == 0 {
 		return
 	}
+	gemmFlop.Add(2 * uint64(m) * uint64(n) * uint64(k))
 	np := 1
 	if splitGemm {
 		np = parts(2*m*n*k, gemmMinFlops)

@@ -40,6 +40,17 @@ type Result struct {
 	RunID  string
 	Status string // completed, failed, interrupted, stopped (early stopping)
 	Err    error
+	// Compute is what this process's training loop did (nil when it never
+	// started): for throughput figures, not stored with the run.
+	Compute *Compute
+}
+
+// Compute measures a training loop: its steps, wall time (evaluation,
+// logging and checkpoints included) and the GEMM operations it ran.
+type Compute struct {
+	Steps    int
+	Seconds  float64
+	GemmFlop float64
 }
 
 // DataError is a dataset that could not be loaded: the user's input is
@@ -129,8 +140,23 @@ func Run(ctx context.Context, p *Program, opts Options) (*Result, error) {
 	if err != nil {
 		return finish(ctx, opts, id, err)
 	}
-	t.start = time.Now()
-	return finish(ctx, opts, id, t.loop(ctx))
+	t.begin()
+	return t.finish(ctx, t.loop(ctx))
+}
+
+// begin starts the clock and the counters of a training loop.
+func (t *trainer) begin() {
+	t.start, t.startStep, t.startFlop = time.Now(), t.step, graph.GemmFlop()
+}
+
+// finish records the end of a trainer's loop, with its compute figures.
+func (t *trainer) finish(ctx context.Context, loopErr error) (*Result, error) {
+	steps, flop := t.step-t.startStep, float64(graph.GemmFlop()-t.startFlop)
+	res, err := finish(ctx, t.opts, t.runID, loopErr)
+	if res != nil {
+		res.Compute = &Compute{Steps: steps, Seconds: time.Since(t.start).Seconds(), GemmFlop: flop}
+	}
+	return res, err
 }
 
 func (t *trainer) prepareDir(ctx context.Context) error {
@@ -234,8 +260,8 @@ func Resume(ctx context.Context, runID string, opts Options) (*Result, error) {
 		}
 	}
 	opts.Log.Info().Str("run", run.ID).Int("step", t.step).Msg("resuming")
-	t.start = time.Now()
-	return finish(ctx, opts, run.ID, t.loop(ctx))
+	t.begin()
+	return t.finish(ctx, t.loop(ctx))
 }
 
 // absPath records a file so that later commands (resume, reproduce,

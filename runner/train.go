@@ -43,6 +43,8 @@ type trainer struct {
 
 	step, total, perEpoch int
 	start                 time.Time
+	startStep             int     // t.step when this process's loop began
+	startFlop             uint64  // graph.GemmFlop() then
 	wallOffset            float64 // seconds trained before a resume
 	pending               []tracking.Metric
 	window                []float64

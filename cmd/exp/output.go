@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/exp-ml/exp/runner"
 	"github.com/exp-ml/exp/tracking"
 )
 
@@ -18,6 +19,25 @@ type RunJSON struct {
 	Params     map[string]any `json:"params"`
 	Metrics    map[string]any `json:"metrics"` // null where a value is NaN or infinite
 	Artifacts  []ArtifactJSON `json:"artifacts"`
+	// Compute is the training loop this command ran (exp run, exp resume):
+	// a throughput figure of this process, not part of the stored run.
+	Compute *ComputeJSON `json:"compute,omitempty"`
+}
+
+// ComputeJSON is a training loop's size and speed: GEMM GFLOP per second of
+// loop wall time is the whole-step throughput bench/ compares with the BLAS.
+type ComputeJSON struct {
+	Steps         int     `json:"steps"`
+	Seconds       float64 `json:"seconds"`
+	GemmGFLOP     float64 `json:"gemm_gflop"`
+	GemmGFLOPPerS float64 `json:"gemm_gflop_per_second"`
+}
+
+func computeJSON(c *runner.Compute) *ComputeJSON {
+	if c == nil || c.Seconds <= 0 {
+		return nil
+	}
+	return &ComputeJSON{Steps: c.Steps, Seconds: c.Seconds, GemmGFLOP: c.GemmFlop / 1e9, GemmGFLOPPerS: c.GemmFlop / 1e9 / c.Seconds}
 }
 
 // ArtifactJSON is one artifact of a run.

@@ -124,7 +124,9 @@ func reportRun(ctx context.Context, env *Env, c *common, store *tracking.Store, 
 	if c.json {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(runJSON(run)); err != nil {
+		out := runJSON(run)
+		out.Compute = computeJSON(res.Compute)
+		if err := enc.Encode(out); err != nil {
 			return err
 		}
 	} else {
