@@ -43,13 +43,19 @@ func TestRingGANCoversModes(t *testing.T) {
 	if s.Modes != 0 {
 		t.Fatalf("an untrained generator covers %d modes", s.Modes)
 	}
-	opts := testOptions(t)
-	opts.MaxSteps = 2000
-	run := runSrc(t, opts, src, nil)
-	modes, hq := finalMetric(t, run, "eval/modes"), finalMetric(t, run, "eval/hq")
-	t.Logf("2,000 steps: %v modes, %.1f%% high quality", modes, 100*hq)
-	if modes < 6 || hq < 0.2 {
-		t.Fatalf("after 2,000 steps: %v modes, HQ %.2f; want >= 6 and >= 0.2", modes, hq)
+	// Trained with each loss (the file says non_saturating).
+	for _, loss := range []string{"non_saturating", "minimax"} {
+		t.Run(loss, func(t *testing.T) {
+			src := strings.Replace(src, `loss          = "non_saturating"`, `loss          = "`+loss+`"`, 1)
+			opts := testOptions(t)
+			opts.MaxSteps = 2000
+			run := runSrc(t, opts, src, nil)
+			modes, hq := finalMetric(t, run, "eval/modes"), finalMetric(t, run, "eval/hq")
+			t.Logf("%s, 2,000 steps: %v modes, %.1f%% high quality", loss, modes, 100*hq)
+			if modes < 6 || hq < 0.2 {
+				t.Fatalf("after 2,000 steps: %v modes, HQ %.2f; want >= 6 and >= 0.2", modes, hq)
+			}
+		})
 	}
 }
 
