@@ -85,17 +85,22 @@ func im2colRange(g patches, batch, b0, b1 int, x, col []float32) {
 							clear(dst)
 							continue
 						}
-						clear(dst[:lo])
-						clear(dst[hi:])
+						// Borders are a column or two: a loop beats clear's call.
+						for ow := 0; ow < lo; ow++ {
+							dst[ow] = 0
+						}
+						for ow := hi; ow < len(dst); ow++ {
+							dst[ow] = 0
+						}
 						line := src[ih*g.W:][:g.W]
 						iw := lo*g.S - g.P + kj
 						if g.S == 1 {
 							copy(dst[lo:hi], line[iw:])
 							continue
 						}
-						for ow := lo; ow < hi; ow++ {
-							dst[ow] = line[iw]
-							iw += g.S
+						d, l, st := dst[lo:hi], line[iw:], g.S
+						for j := range d {
+							d[j] = l[j*st]
 						}
 					}
 				}
