@@ -5,8 +5,10 @@
 // IDX, CSV and PNG-folder datasets, sampling the 2-D Gaussian mixtures used to
 // study mode collapse, scaling byte-valued pixels ("unit", "tanh",
 // "binarize"), a checksum per dataset for provenance, and the deterministic,
-// resumable Batcher (plus a double-buffered Prefetcher that fills the next
-// batch while the caller computes).
+// resumable Batcher. (Batches are not prefetched in another goroutine: a
+// batch costs about 0.1 ms to fill against steps of 2-130 ms, handing a
+// prefetched one over would cost a copy of the same size, and both cores
+// are already busy with the step.)
 //
 // It refuses: downloading from anywhere but the Go module proxy through the go
 // command, knowing about HCL, tensors or the store, resolving relative paths
@@ -22,8 +24,8 @@
 //     present, has N entries in [0, NumClasses).
 //   - The order of epoch e is a function of (seed, e) only, so a Batcher's
 //     whole state is (epoch, pos).
-//   - Datasets are read-only once loaded; Batchers and Prefetchers over the
-//     same Dataset may run in different goroutines.
+//   - Datasets are read-only once loaded; Batchers over the same Dataset
+//     may run in different goroutines.
 //
 // Checksums are lowercase hexadecimal SHA-256. A source that is one file is
 // summed as that file's bytes (what sha256sum prints). A source of several
