@@ -68,7 +68,70 @@ func runPatchParts(kind taskKind, g patches, batch int, x, col []float32) {
 	runParts(ts[:np])
 }
 
+// patchTable bounds the geometries that take the indexed paths: their
+// K·K·OH·OW source indices fit a stack table of this many entries.
+const patchTable = 4096
+
+// indexed reports whether the window's index table fits patchTable.
+func (g patches) indexed() bool { return g.K*g.K*g.posPerItem <= patchTable }
+
+// fillIndex writes, for every kernel offset (ki, kj) and window position,
+// the pixel it reads within one C-plane (ih·W + iw), or −1 in the padding:
+// one table serves every channel and example, so the copies run over whole
+// OH·OW rows instead of OW-long pieces.
+func (g patches) fillIndex(tab []int32) {
+	k := 0
+	for ki := 0; ki < g.K; ki++ {
+		for kj := 0; kj < g.K; kj++ {
+			for oh := 0; oh < g.OH; oh++ {
+				ih := oh*g.S - g.P + ki
+				for ow := 0; ow < g.OW; ow++ {
+					iw := ow*g.S - g.P + kj
+					tab[k] = -1
+					if ih >= 0 && ih < g.H && iw >= 0 && iw < g.W {
+						tab[k] = int32(ih*g.W + iw)
+					}
+					k++
+				}
+			}
+		}
+	}
+}
+
 func im2colRange(g patches, batch, b0, b1 int, x, col []float32) {
+	// With stride 1 the row copies of im2colRows are memmoves and win.
+	if g.S > 1 && g.indexed() {
+		im2colIndexed(g, batch, b0, b1, x, col)
+	} else {
+		im2colRows(g, batch, b0, b1, x, col)
+	}
+}
+
+func im2colIndexed(g patches, batch, b0, b1 int, x, col []float32) {
+	var tab [patchTable]int32
+	g.fillIndex(tab[:])
+	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
+	for c := 0; c < g.C; c++ {
+		for r := 0; r < kk; r++ {
+			row := col[(c*kk+r)*n:][:n]
+			t := tab[r*g.posPerItem:][:g.posPerItem]
+			for b := b0; b < b1; b++ {
+				src := x[(b*g.C+c)*img:][:img]
+				d := row[b*g.posPerItem:][:len(t)]
+				for j, ix := range t {
+					if ix >= 0 {
+						d[j] = src[ix]
+					} else {
+						d[j] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+// im2colRows copies each window row as one piece.
+func im2colRows(g patches, batch, b0, b1 int, x, col []float32) {
 	n := batch * g.posPerItem
 	img := g.H * g.W
 	for c := 0; c < g.C; c++ {
@@ -118,6 +181,38 @@ func col2im(g patches, batch int, col, x []float32) {
 }
 
 func col2imRange(g patches, batch, b0, b1 int, col, x []float32) {
+	if g.indexed() {
+		col2imIndexed(g, batch, b0, b1, col, x)
+	} else {
+		col2imRows(g, batch, b0, b1, col, x)
+	}
+}
+
+// col2imIndexed adds into each pixel in the order col2imRows does: kernel
+// offsets ascending.
+func col2imIndexed(g patches, batch, b0, b1 int, col, x []float32) {
+	var tab [patchTable]int32
+	g.fillIndex(tab[:])
+	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
+	for c := 0; c < g.C; c++ {
+		for r := 0; r < kk; r++ {
+			row := col[(c*kk+r)*n:][:n]
+			t := tab[r*g.posPerItem:][:g.posPerItem]
+			for b := b0; b < b1; b++ {
+				dst := x[(b*g.C+c)*img:][:img]
+				s := row[b*g.posPerItem:][:len(t)]
+				for j, ix := range t {
+					if ix >= 0 {
+						dst[ix] += s[j]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imRows adds each window row as one piece.
+func col2imRows(g patches, batch, b0, b1 int, col, x []float32) {
 	n := batch * g.posPerItem
 	img := g.H * g.W
 	for c := 0; c < g.C; c++ {
