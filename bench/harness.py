@@ -426,8 +426,13 @@ def blas_reference(names, env, say):
     except (OSError, subprocess.TimeoutExpired) as e:
         say("BLAS reference failed: %s" % e)
         return {}
+    return parse_gemm_bench(p.stdout)
+
+
+def parse_gemm_bench(text):
+    """{workload: GFLOP/s} from BenchmarkGemm's output lines at 2 threads."""
     out = {}
-    for line in p.stdout.splitlines():
+    for line in text.splitlines():
         m = re.match(r"BenchmarkGemm/(\S+)/threads=2\S*\s.*?([0-9.]+) GFLOP/s", line)
         if m:
             for n, shape in LARGEST_GEMM.items():

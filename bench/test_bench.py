@@ -323,3 +323,10 @@ class ThroughputTest(unittest.TestCase):
         ws = [harness.Workload("ring", "ring", None, ["exp"], "")]
         text = harness.throughput(ws, {"ring": {"exp": [r]}}, lambda names: self.fail("BLAS run without rows"))
         self.assertEqual(text, "")
+
+    def test_parse_gemm_bench(self):
+        text = ("goos: linux\n"
+                "BenchmarkGemm/dcgan_conv_fwd_128x3136x1024/threads=2-2  \t 100\t 13800000 ns/op\t 119.7 GFLOP/s\t 61.2 GFLOP/cpu-s\n"
+                "BenchmarkGemm/ring_fwd_512x128x128/threads=1-2  \t 100\t 160000 ns/op\t 99.0 GFLOP/s\t 98.0 GFLOP/cpu-s\n")
+        # The 2-thread line only; GFLOP/cpu-s is not mistaken for GFLOP/s.
+        self.assertEqual(harness.parse_gemm_bench(text), {"dcgan": 119.7})

@@ -75,7 +75,6 @@ func (ev *evalContext) centers() [][2]float64 {
 const mixtureSamples = 2500
 
 func (ev *evalContext) ganMetrics(gm *gan) ([]namedValue, error) {
-	var out []namedValue
 	if ev.train != nil && ev.train.Centers != nil {
 		return ev.mixtureMetrics(gm), nil
 	}
@@ -83,14 +82,13 @@ func (ev *evalContext) ganMetrics(gm *gan) ([]namedValue, error) {
 		return nil, fmt.Errorf("modes, hq and reverse_kl need gaussian_mixture data")
 	}
 	if !slices.ContainsFunc(mnistMetrics, ev.wants) {
-		return out, nil
+		return nil, nil
 	}
 	n := ev.nSamples()
 	// Requested labels drawn uniformly, before the noise, from the
 	// evaluation's own stream.
 	labels := gm.drawLabels(n, ev.rng)
-	more, err := ev.mnistSampleMetrics(ev.generate(gm, n, labels), n, labels)
-	return append(out, more...), err
+	return ev.mnistSampleMetrics(ev.generate(gm, n, labels), n, labels)
 }
 
 // mixtureMetrics scores samples of a generator trained on gaussian_mixture

@@ -46,7 +46,7 @@ func TestRingGANCoversModes(t *testing.T) {
 	// Trained with each loss (the file says non_saturating).
 	for _, loss := range []string{"non_saturating", "minimax"} {
 		t.Run(loss, func(t *testing.T) {
-			src := strings.Replace(src, `loss          = "non_saturating"`, `loss          = "`+loss+`"`, 1)
+			src := replaceOnce(t, src, `loss          = "non_saturating"`, `loss          = "`+loss+`"`)
 			opts := testOptions(t)
 			opts.MaxSteps = 2000
 			run := runSrc(t, opts, src, nil)
@@ -65,7 +65,7 @@ func TestRingGANFullBudget(t *testing.T) {
 	src := readExample(t, "gan_ring.hcl")
 	var modes, hq float64
 	for seed := int64(1); seed <= 3; seed++ {
-		p := compileSrc(t, strings.Replace(src, "seed        = 1", fmt.Sprintf("seed        = %d", seed), 1), nil)
+		p := compileSrc(t, replaceOnce(t, src, "seed        = 1", fmt.Sprintf("seed        = %d", seed)), nil)
 		opts := testOptions(t)
 		res, err := Run(context.Background(), p, opts)
 		if err != nil {
@@ -84,7 +84,7 @@ func TestRingGANFullBudget(t *testing.T) {
 
 func TestDivergenceFailsTheRun(t *testing.T) {
 	opts := testOptions(t)
-	src := strings.Replace(smallVAE, "lr     = 0.003", "lr     = 1e30", 1)
+	src := replaceOnce(t, smallVAE, "lr     = 0.003", "lr     = 1e30")
 	run := runSrc(t, opts, src, nil)
 	if run.Status != "failed" || !strings.Contains(run.Error, "diverged") || !strings.Contains(run.Error, "at step") {
 		t.Fatalf("status %q, error %q; want failed, naming the step", run.Status, run.Error)

@@ -72,13 +72,18 @@ func (d *Dataset) Size() int {
 // exactly n*Size() floats. It does not allocate.
 func (d *Dataset) CopyRows(dst []float32, start, n int) {
 	size := d.Size()
-	if start < 0 || n < 0 || start+n > d.N {
-		panic(fmt.Sprintf("data: rows %d..%d of dataset %q of %d examples", start, start+n, d.Name, d.N))
-	}
+	d.checkRows(start, n)
 	if len(dst) != n*size {
 		panic(fmt.Sprintf("data: %d floats for %d examples of %d", len(dst), n, size))
 	}
 	d.copyRows(dst, start*size)
+}
+
+// checkRows panics unless examples start..start+n-1 exist.
+func (d *Dataset) checkRows(start, n int) {
+	if start < 0 || n < 0 || start+n > d.N {
+		panic(fmt.Sprintf("data: rows %d..%d of dataset %q of %d examples", start, start+n, d.Name, d.N))
+	}
 }
 
 // copyRows fills dst with the values from offset off, unchecked.
@@ -105,9 +110,7 @@ func (d *Dataset) Floats() []float32 {
 // Rows returns the examples start..start+n-1 as a dataset of their own that
 // shares d's storage (nothing is copied) and keeps its name and checksum.
 func (d *Dataset) Rows(start, n int) *Dataset {
-	if start < 0 || n < 0 || start+n > d.N {
-		panic(fmt.Sprintf("data: rows %d..%d of dataset %q of %d examples", start, start+n, d.Name, d.N))
-	}
+	d.checkRows(start, n)
 	r := *d
 	r.N = n
 	lo, hi := start*d.Size(), (start+n)*d.Size()
