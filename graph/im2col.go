@@ -98,6 +98,44 @@ func (g patches) fillIndex(tab []int32) {
 	}
 }
 
+// fillInverse writes, for every pixel of a plane and every window entry
+// that reads it (kernel offsets ascending), the entry's place in the column
+// matrix relative to the plane's first column of its channel's first row:
+// slot t of pixel i at inv[t·npix8 + i], npix8 being H·W rounded up to 8,
+// −1 where a pixel has fewer entries. It returns the number of slots, or 0
+// when the table does not fit inv (or its offsets int32).
+func (g patches) fillInverse(tab []int32, n int, inv []int32) int {
+	img, kk, w := g.H*g.W, g.K*g.K, g.posPerItem
+	npix8 := (img + 7) &^ 7
+	if npix8 > len(inv) || int64(kk)*int64(n) >= 1<<31 {
+		return 0
+	}
+	var cnt [patchTable]uint16
+	slots := 0
+	for _, ix := range tab[:kk*w] {
+		if ix >= 0 {
+			cnt[ix]++
+			slots = max(slots, int(cnt[ix]))
+		}
+	}
+	if slots == 0 || slots*npix8 > len(inv) {
+		return 0
+	}
+	clear(cnt[:img])
+	for i := range inv[:slots*npix8] {
+		inv[i] = -1
+	}
+	for r := 0; r < kk; r++ {
+		for j, ix := range tab[r*w : (r+1)*w] {
+			if ix >= 0 {
+				inv[int(cnt[ix])*npix8+int(ix)] = int32(r*n + j)
+				cnt[ix]++
+			}
+		}
+	}
+	return slots
+}
+
 func im2colRange(g patches, batch, b0, b1 int, x, col []float32) {
 	// With stride 1 the row copies of im2colRows are memmoves and win.
 	if g.S > 1 && g.indexed() {
@@ -107,10 +145,28 @@ func im2colRange(g patches, batch, b0, b1 int, x, col []float32) {
 	}
 }
 
+// im2colIndexed fills each row of col through the index table. With AVX2
+// it gathers 8 entries at a time, a whole row of the part per call.
 func im2colIndexed(g patches, batch, b0, b1 int, x, col []float32) {
 	var tab [patchTable]int32
 	g.fillIndex(tab[:])
 	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
+	if useVec && b1 > b0 {
+		// The vector path reads each row's table padded to whole 8-blocks.
+		w := g.posPerItem
+		var pad [patchTable + 8]int32
+		for c := 0; c < g.C; c++ {
+			for r := 0; r < kk; r++ {
+				t := pad[:(w+7)&^7]
+				for j := copy(t, tab[r*w:][:w]); j < len(t); j++ {
+					t[j] = -1
+				}
+				row := col[(c*kk+r)*n+b0*w:][:(b1-b0)*w]
+				gatherRowsVec(row, x[(b0*g.C+c)*img:], t, b1-b0, w, g.C*img, img)
+			}
+		}
+		return
+	}
 	for c := 0; c < g.C; c++ {
 		for r := 0; r < kk; r++ {
 			row := col[(c*kk+r)*n:][:n]
@@ -189,11 +245,23 @@ func col2imRange(g patches, batch, b0, b1 int, col, x []float32) {
 }
 
 // col2imIndexed adds into each pixel in the order col2imRows does: kernel
-// offsets ascending.
+// offsets ascending. With AVX2 it gathers instead of scattering, 8 pixels at
+// a time, each collecting the entries fillInverse lists for it in that order.
 func col2imIndexed(g patches, batch, b0, b1 int, col, x []float32) {
 	var tab [patchTable]int32
 	g.fillIndex(tab[:])
 	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
+	if useVec && b1 > b0 {
+		var inv [patchTable]int32
+		if slots := g.fillInverse(tab[:], n, inv[:]); slots > 0 {
+			for b := b0; b < b1; b++ {
+				for c := 0; c < g.C; c++ {
+					col2imGatherVec(x[(b*g.C+c)*img:][:img], col[c*kk*n+b*g.posPerItem:], inv[:], slots, kk*n-b*g.posPerItem)
+				}
+			}
+			return
+		}
+	}
 	for c := 0; c < g.C; c++ {
 		for r := 0; r < kk; r++ {
 			row := col[(c*kk+r)*n:][:n]
@@ -251,30 +319,53 @@ func col2imRows(g patches, batch, b0, b1 int, col, x []float32) {
 // toChannelMajor copies x ([B, R, P]) into t ([R, B·P]): the layout a
 // batched GEMM reads and writes.
 func toChannelMajor(t, x []float32, batch, r, p int) {
-	for b := 0; b < batch; b++ {
-		for i := 0; i < r; i++ {
-			copy(t[(i*batch+b)*p:][:p], x[(b*r+i)*p:][:p])
-		}
-	}
+	runPermute(permuteArgs{t: t, x: x, batch: batch, r: r, p: p, toT: true})
 }
 
 // fromChannelMajor writes t ([R, B·P]) into x ([B, R, P]), adding bias[i]
 // to row i when bias is not nil; accumulate adds into x instead of
 // overwriting it.
 func fromChannelMajor(x, t, bias []float32, batch, r, p int, accumulate bool) {
-	for b := 0; b < batch; b++ {
+	runPermute(permuteArgs{t: t, x: x, bias: bias, batch: batch, r: r, p: p, accumulate: accumulate})
+}
+
+// permuteArgs is toChannelMajor (toT) or fromChannelMajor over examples
+// [b0, b1).
+type permuteArgs struct {
+	t, x, bias      []float32
+	batch, r, p     int
+	b0, b1          int
+	toT, accumulate bool
+}
+
+// runPermute splits a reordering over examples: each part writes its own
+// examples' pieces of x or t.
+func runPermute(a permuteArgs) {
+	const minPerPart = 1 << 16 // values, some 20 µs of copying
+	np := min(parts(a.batch*a.r*a.p, minPerPart), a.batch)
+	var ts [maxParts]task
+	for j := range np {
+		part := a
+		part.b0, part.b1 = j*a.batch/np, (j+1)*a.batch/np
+		ts[j] = task{kind: taskPermute, perm: part}
+	}
+	runParts(ts[:np])
+}
+
+func (a *permuteArgs) run() {
+	r, p, batch := a.r, a.p, a.batch
+	for b := a.b0; b < a.b1; b++ {
 		for i := 0; i < r; i++ {
-			dst, src := x[(b*r+i)*p:][:p], t[(i*batch+b)*p:][:p]
+			xs, ts := a.x[(b*r+i)*p:][:p], a.t[(i*batch+b)*p:][:p]
 			switch {
-			case accumulate:
-				addTo(dst, src)
-			case bias != nil:
-				v := bias[i]
-				for j, s := range src {
-					dst[j] = s + v
-				}
+			case a.toT:
+				copy(ts, xs)
+			case a.accumulate:
+				addTo(xs, ts)
+			case a.bias != nil:
+				addConst(xs, ts, a.bias[i])
 			default:
-				copy(dst, src)
+				copy(xs, ts)
 			}
 		}
 	}
@@ -284,12 +375,10 @@ func fromChannelMajor(x, t, bias []float32, batch, r, p int, accumulate bool) {
 // positions, in float64 because it reduces over the batch.
 func sumPerChannel(db, dy []float32, batch, r, p int) {
 	for i := 0; i < r; i++ {
-		var s float64
+		var s runSum
 		for b := 0; b < batch; b++ {
-			for _, v := range dy[(b*r+i)*p:][:p] {
-				s += float64(v)
-			}
+			sumRun(dy[(b*r+i)*p:][:p], &s)
 		}
-		db[i] += float32(s)
+		db[i] += float32(s.total())
 	}
 }

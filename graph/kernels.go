@@ -36,6 +36,14 @@ func addTo(dst, src []float32) {
 // AddTo computes dst[i] += src[i]; exported for optimizers and objectives.
 func AddTo(dst, src []float32) { addTo(dst, src) }
 
+// addConst computes dst[i] = src[i] + v.
+func addConst(dst, src []float32, v float32) {
+	src = src[:len(dst)]
+	for i := addConstVec(dst, src, v); i < len(dst); i++ {
+		dst[i] = src[i] + v
+	}
+}
+
 // add3 computes dst[i] = a[i] + b[i].
 func add3(dst, a, b []float32) {
 	a, b = a[:len(dst)], b[:len(dst)]
@@ -177,4 +185,87 @@ func bernoulliAt(l, x []float32, xc float32, grad []float32, scale float32, i in
 		grad[i] += g
 	}
 	return term
+}
+
+// A run sum adds a run's terms to a sum: its whole 8-blocks into lanes (in
+// lanes order), the rest into a float64 tail, one by one. Sums over many
+// runs (a channel over the batch) keep both across runs and finish with
+// total; the order depends only on the run lengths.
+type runSum struct {
+	l    lanes
+	tail float64
+}
+
+func (r *runSum) total() float64 { return r.l.sum() + r.tail }
+
+// sumRun adds float64(x[i]) to r.
+func sumRun(x []float32, r *runSum) {
+	i := sumVec(x, &r.l)
+	var t [8]float64
+	for ; i+8 <= len(x); i += 8 {
+		for j := range t {
+			t[j] = float64(x[i+j])
+		}
+		r.l.add8(&t)
+	}
+	for _, v := range x[i:] {
+		r.tail += float64(v)
+	}
+}
+
+// statsRun adds d = float64(x[i]) − k to s and d·d to ss: a batch norm's
+// shifted moments.
+func statsRun(x []float32, k float64, s, ss *runSum) {
+	i := statsVec(x, k, &s.l, &ss.l)
+	var d, d2 [8]float64
+	for ; i+8 <= len(x); i += 8 {
+		for j := range d {
+			d[j] = float64(x[i+j]) - k
+			d2[j] = d[j] * d[j]
+		}
+		s.l.add8(&d)
+		ss.l.add8(&d2)
+	}
+	for _, v := range x[i:] {
+		d := float64(v) - k
+		s.tail += d
+		ss.tail += d * d
+	}
+}
+
+// gradSumsRun adds dy[i] to s and dy[i]·(x[i] − m)·is (in float32) to sx: a
+// batch norm's gradient sums, Σdy and Σdy·x̂.
+func gradSumsRun(dy, x []float32, m, is float32, s, sx *runSum) {
+	x = x[:len(dy)]
+	i := gradSumsVec(dy, x, m, is, &s.l, &sx.l)
+	var g, gx [8]float64
+	for ; i+8 <= len(dy); i += 8 {
+		for j := range g {
+			v := dy[i+j]
+			g[j], gx[j] = float64(v), float64(v*(x[i+j]-m)*is)
+		}
+		s.l.add8(&g)
+		sx.l.add8(&gx)
+	}
+	for j, v := range dy[i:] {
+		s.tail += float64(v)
+		sx.tail += float64(v * (x[i+j] - m) * is)
+	}
+}
+
+// bnNorm computes a batch norm's output y = (x − m)·s + t.
+func bnNorm(y, x []float32, m, s, t float32) {
+	x = x[:len(y)]
+	for i := bnNormVec(y, x, m, s, t); i < len(y); i++ {
+		y[i] = (x[i]-m)*s + t
+	}
+}
+
+// bnGrad adds a batch norm's input gradient in training,
+// gs·(dy − md − (x − m)·mdx), to dx.
+func bnGrad(dx, dy, x []float32, m, gs, md, mdx float32) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	for i := bnGradVec(dx, dy, x, m, gs, md, mdx); i < len(dx); i++ {
+		dx[i] += gs * (dy[i] - md - (x[i]-m)*mdx)
+	}
 }

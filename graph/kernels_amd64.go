@@ -213,3 +213,103 @@ func adamVec(p, g, m, v []float32, k *adamConsts, zeroGrad bool, acc *lanes) int
 	adamAVX2(&p[0], &g[:n][0], &m[:n][0], &v[:n][0], n, k, acc, flags)
 	return n
 }
+
+//go:noescape
+func sumAVX2(x *float32, n int, acc *lanes)
+
+//go:noescape
+func statsAVX2(x *float32, n int, k float64, s, ss *lanes)
+
+//go:noescape
+func gradSumsAVX2(dy, x *float32, n int, m, is float32, s, sx *lanes)
+
+func sumVec(x []float32, acc *lanes) int {
+	n := blocks(len(x))
+	if n > 0 {
+		sumAVX2(&x[0], n, acc)
+	}
+	return n
+}
+
+func statsVec(x []float32, k float64, s, ss *lanes) int {
+	n := blocks(len(x))
+	if n > 0 {
+		statsAVX2(&x[0], n, k, s, ss)
+	}
+	return n
+}
+
+func gradSumsVec(dy, x []float32, m, is float32, s, sx *lanes) int {
+	n := blocks(len(dy))
+	if n > 0 {
+		gradSumsAVX2(&dy[0], &x[:n][0], n, m, is, s, sx)
+	}
+	return n
+}
+
+//go:noescape
+func bnNormAVX2(y, x *float32, n int, m, s, t float32)
+
+//go:noescape
+func bnGradAVX2(dx, dy, x *float32, n int, m, gs, md, mdx float32)
+
+func bnNormVec(y, x []float32, m, s, t float32) int {
+	n := blocks(len(y))
+	if n > 0 {
+		bnNormAVX2(&y[0], &x[:n][0], n, m, s, t)
+	}
+	return n
+}
+
+func bnGradVec(dx, dy, x []float32, m, gs, md, mdx float32) int {
+	n := blocks(len(dx))
+	if n > 0 {
+		bnGradAVX2(&dx[0], &dy[:n][0], &x[:n][0], n, m, gs, md, mdx)
+	}
+	return n
+}
+
+//go:noescape
+func gatherRowsAVX2(dst, src *float32, idx *int32, nb, w, bstride int, mask *[8]int32)
+
+// runMask[w] selects the first w of 8 lanes.
+var runMask = func() (m [9][8]int32) {
+	for w := range m {
+		for j := range w {
+			m[w][j] = -1
+		}
+	}
+	return m
+}()
+
+//go:noescape
+func col2imGatherAVX2(dst, base *float32, inv *int32, npix, slots int, mask *[8]int32)
+
+//go:noescape
+func addConstAVX2(dst, src *float32, v float32, n int)
+
+func addConstVec(dst, src []float32, v float32) int {
+	n := blocks(len(dst))
+	if n > 0 {
+		addConstAVX2(&dst[0], &src[:n][0], v, n)
+	}
+	return n
+}
+
+// gatherRowsVec writes, for each of nb blocks of src (bstride apart), the
+// w values src[idx[j]] (0 where idx[j] < 0) one after another into dst; idx
+// is padded with −1 to whole 8-blocks, and its entries are below span. The
+// caller checks useVec.
+func gatherRowsVec(dst, src []float32, idx []int32, nb, w, bstride, span int) {
+	_, _, _ = dst[nb*w-1], idx[(w+7)&^7-1], src[(nb-1)*bstride+span-1]
+	gatherRowsAVX2(&dst[0], &src[0], &idx[0], nb, w, bstride, &runMask[w-((w+7)&^7-8)])
+}
+
+// col2imGatherVec adds into each pixel of plane the column entries inv
+// lists for it (fillInverse), in slot order; inv's entries are below span.
+// The caller checks useVec.
+func col2imGatherVec(plane, col []float32, inv []int32, slots, span int) {
+	npix := len(plane)
+	_, _ = inv[slots*((npix+7)&^7)-1], col[span-1]
+	col2imGatherAVX2(&plane[0], &col[0], &inv[0], npix, slots, &runMask[npix%8])
+}

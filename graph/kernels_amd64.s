@@ -781,3 +781,255 @@ TEXT ·spinPause(SB), NOSPLIT, $0-0
 	PAUSE
 	PAUSE
 	RET
+
+// func sumAVX2(x *float32, n int, acc *lanes)
+// acc[j] += float64(x[j]) + float64(x[j+4]) per 8-block.
+TEXT ·sumAVX2(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	MOVQ    acc+16(FP), BX
+	VMOVUPD (BX), Y15
+sumloop:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VADDPD    Y1, Y0, Y0
+	VADDPD    Y0, Y15, Y15
+	ADDQ      $32, SI
+	SUBQ      $8, CX
+	JNZ       sumloop
+	VMOVUPD Y15, (BX)
+	VZEROUPPER
+	RET
+
+// func statsAVX2(x *float32, n int, k float64, s, ss *lanes)
+// With d = float64(x) − k: s and ss take d and d·d in lanes order.
+TEXT ·statsAVX2(SB), NOSPLIT, $0-40
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD k+16(FP), Y14
+	MOVQ         s+24(FP), BX
+	MOVQ         ss+32(FP), DX
+	VMOVUPD      (BX), Y15
+	VMOVUPD      (DX), Y13
+statsloop:
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VSUBPD    Y14, Y0, Y0
+	VSUBPD    Y14, Y1, Y1
+	VADDPD    Y1, Y0, Y2
+	VADDPD    Y2, Y15, Y15
+	VMULPD    Y0, Y0, Y0
+	VMULPD    Y1, Y1, Y1
+	VADDPD    Y1, Y0, Y0
+	VADDPD    Y0, Y13, Y13
+	ADDQ      $32, SI
+	SUBQ      $8, CX
+	JNZ       statsloop
+	VMOVUPD Y15, (BX)
+	VMOVUPD Y13, (DX)
+	VZEROUPPER
+	RET
+
+// func gradSumsAVX2(dy, x *float32, n int, m, is float32, s, sx *lanes)
+// s takes dy and sx takes dy·(x − m)·is (in float32), in lanes order.
+TEXT ·gradSumsAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dy+0(FP), SI
+	MOVQ         x+8(FP), DI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y12
+	VBROADCASTSS is+28(FP), Y11
+	MOVQ         s+32(FP), BX
+	MOVQ         sx+40(FP), DX
+	VMOVUPD      (BX), Y15
+	VMOVUPD      (DX), Y13
+gsloop:
+	VMOVUPS      (SI), Y0
+	VMOVUPS      (DI), Y1
+	VSUBPS       Y12, Y1, Y1
+	VMULPS       Y1, Y0, Y1
+	VMULPS       Y11, Y1, Y1
+	VCVTPS2PD    X0, Y2
+	VEXTRACTF128 $1, Y0, X3
+	VCVTPS2PD    X3, Y3
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y2, Y15, Y15
+	VCVTPS2PD    X1, Y4
+	VEXTRACTF128 $1, Y1, X5
+	VCVTPS2PD    X5, Y5
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y4, Y13, Y13
+	ADDQ         $32, SI
+	ADDQ         $32, DI
+	SUBQ         $8, CX
+	JNZ          gsloop
+	VMOVUPD Y15, (BX)
+	VMOVUPD Y13, (DX)
+	VZEROUPPER
+	RET
+
+// func bnNormAVX2(y, x *float32, n int, m, s, t float32)
+// y = (x − m)·s + t.
+TEXT ·bnNormAVX2(SB), NOSPLIT, $0-36
+	MOVQ         y+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y13
+	VBROADCASTSS s+28(FP), Y14
+	VBROADCASTSS t+32(FP), Y15
+bnnloop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y13, Y0, Y0
+	VMULPS  Y14, Y0, Y0
+	VADDPS  Y15, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     bnnloop
+	VZEROUPPER
+	RET
+
+// func bnGradAVX2(dx, dy, x *float32, n int, m, gs, md, mdx float32)
+// dx += gs·(dy − md − (x − m)·mdx).
+TEXT ·bnGradAVX2(SB), NOSPLIT, $0-48
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), SI
+	MOVQ         x+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS m+32(FP), Y12
+	VBROADCASTSS gs+36(FP), Y13
+	VBROADCASTSS md+40(FP), Y14
+	VBROADCASTSS mdx+44(FP), Y15
+bngloop:
+	VMOVUPS (DX), Y0
+	VSUBPS  Y12, Y0, Y0
+	VMULPS  Y15, Y0, Y0
+	VMOVUPS (SI), Y1
+	VSUBPS  Y14, Y1, Y1
+	VSUBPS  Y0, Y1, Y1
+	VMULPS  Y1, Y13, Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	SUBQ    $8, CX
+	JNZ     bngloop
+	VZEROUPPER
+	RET
+
+// func gatherRowsAVX2(dst, src *float32, idx *int32, nb, w, bstride int, mask *[8]int32)
+// For each of nb blocks, bstride floats apart in src, writes the w values
+// src[idx[j]] (0 where idx[j] < 0) one after another into dst, 8 at a time:
+// idx holds w rounded up to 8 entries, and a block's last 8 may spill into
+// the next block's, which overwrites them; the last block's last 8 go
+// through mask (the lanes before w's end), so nothing past nb·w is written.
+TEXT ·gatherRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ    dst+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    idx+16(FP), R8
+	MOVQ    nb+24(FP), DX
+	MOVQ    w+32(FP), R9
+	MOVQ    bstride+40(FP), R10
+	MOVQ    mask+48(FP), AX
+	SHLQ    $2, R10
+	VPCMPEQD Y15, Y15, Y15 // −1 in every lane
+grblock:
+	MOVQ R8, R11
+	MOVQ DI, R12
+	MOVQ R9, CX
+grpiece:
+	VMOVDQU    (R11), Y1
+	VPCMPGTD   Y15, Y1, Y2 // idx > −1
+	VPXOR      Y0, Y0, Y0
+	VPGATHERDD Y2, (SI)(Y1*4), Y0
+	CMPQ       CX, $8
+	JG         grfull
+	CMPQ       DX, $1
+	JEQ        grlast
+grfull:
+	VMOVDQU Y0, (R12)
+	ADDQ    $32, R11
+	ADDQ    $32, R12
+	SUBQ    $8, CX
+	JG      grpiece
+	LEAQ    (DI)(R9*4), DI
+	ADDQ    R10, SI
+	DECQ    DX
+	JNZ     grblock
+	VZEROUPPER
+	RET
+grlast:
+	VMOVDQU    (AX), Y3
+	VPMASKMOVD Y0, Y3, (R12)
+	VZEROUPPER
+	RET
+
+// func col2imGatherAVX2(dst, base *float32, inv *int32, npix, slots int, mask *[8]int32)
+// For each pixel i < npix of dst, adds base[inv[t·npix8 + i]] for t = 0, 1, …,
+// slots−1 in turn (npix8 is npix rounded up to 8), skipping entries < 0.
+// The last block of 8 pixels is read and written through mask (the lanes
+// before npix).
+TEXT ·col2imGatherAVX2(SB), NOSPLIT, $0-48
+	MOVQ     dst+0(FP), DI
+	MOVQ     base+8(FP), SI
+	MOVQ     inv+16(FP), R8
+	MOVQ     npix+24(FP), CX
+	MOVQ     slots+32(FP), R9
+	MOVQ     mask+40(FP), AX
+	LEAQ     7(CX), R10
+	ANDQ     $-8, R10
+	SHLQ     $2, R10 // bytes between slots
+	VPCMPEQD Y15, Y15, Y15
+	VMOVDQU  (AX), Y14
+cgblock:
+	CMPQ    CX, $8
+	JL      cgpart
+	VMOVUPS (DI), Y0
+	JMP     cgslots
+cgpart:
+	VMASKMOVPS (DI), Y14, Y0
+cgslots:
+	MOVQ R8, R11
+	MOVQ R9, DX
+cgslot:
+	VMOVDQU    (R11), Y1
+	VPCMPGTD   Y15, Y1, Y2
+	VMOVDQA    Y2, Y4
+	VPXOR      Y3, Y3, Y3
+	VPGATHERDD Y2, (SI)(Y1*4), Y3
+	VADDPS     Y3, Y0, Y5
+	VBLENDVPS  Y4, Y5, Y0, Y0
+	ADDQ       R10, R11
+	DECQ       DX
+	JNZ        cgslot
+	CMPQ       CX, $8
+	JL         cglast
+	VMOVUPS    Y0, (DI)
+	ADDQ       $32, DI
+	ADDQ       $32, R8
+	SUBQ       $8, CX
+	JNZ        cgblock
+	VZEROUPPER
+	RET
+cglast:
+	VMASKMOVPS Y0, Y14, (DI)
+	VZEROUPPER
+	RET
+
+// func addConstAVX2(dst, src *float32, v float32, n int)
+// dst = src + v.
+TEXT ·addConstAVX2(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	VBROADCASTSS v+16(FP), Y15
+	MOVQ         n+24(FP), CX
+acloop:
+	VADDPS  (SI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     acloop
+	VZEROUPPER
+	RET

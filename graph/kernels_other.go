@@ -30,3 +30,12 @@ func adamVec(p, g, m, v []float32, k *adamConsts, zeroGrad bool, acc *lanes) int
 
 // spinPause marks one turn of a spin-wait loop; nothing to do here.
 func spinPause() {}
+
+func sumVec(x []float32, acc *lanes) int                                      { return 0 }
+func statsVec(x []float32, k float64, s, ss *lanes) int                       { return 0 }
+func gradSumsVec(dy, x []float32, m, is float32, s, sx *lanes) int            { return 0 }
+func bnNormVec(y, x []float32, m, s, t float32) int                           { return 0 }
+func bnGradVec(dx, dy, x []float32, m, gs, md, mdx float32) int               { return 0 }
+func addConstVec(dst, src []float32, v float32) int                           { return 0 }
+func gatherRowsVec(dst, src []float32, idx []int32, nb, w, bstride, span int) {}
+func col2imGatherVec(plane, col []float32, inv []int32, slots, span int)      {}

@@ -169,6 +169,7 @@ func TestKernelsMatchReference(t *testing.T) {
 	}
 	kernels := []kernel{
 		{"addTo", 1, 3, func(o []float32, in [][]float32) { addTo(o, in[0]) }},
+		{"addConst", 1, 3, func(o []float32, in [][]float32) { addConst(o, in[0], -0.61) }},
 		{"add3", 2, 3, func(o []float32, in [][]float32) { add3(o, in[0], in[1]) }},
 		{"Scale", 0, 3, func(o []float32, in [][]float32) { Scale(o, -0.37) }},
 		{"reluForward", 1, 3, func(o []float32, in [][]float32) { reluForward(o, in[0]) }},
@@ -179,6 +180,8 @@ func TestKernelsMatchReference(t *testing.T) {
 		{"sigmoidBackward", 2, 1, func(o []float32, in [][]float32) { sigmoidBackward(o, in[0], in[1]) }},
 		{"tanhForward", 1, 3, func(o []float32, in [][]float32) { tanhForward(o, in[0]) }},
 		{"tanhBackward", 2, 1, func(o []float32, in [][]float32) { tanhBackward(o, in[0], in[1]) }},
+		{"bnNorm", 1, 3, func(o []float32, in [][]float32) { bnNorm(o, in[0], 0.4, 1.3, -0.2) }},
+		{"bnGrad", 2, 3, func(o []float32, in [][]float32) { bnGrad(o, in[0], in[1], 0.4, 1.3, -0.2, 0.7) }},
 	}
 	for _, k := range kernels {
 		for _, n := range kernelLengths {
@@ -364,5 +367,40 @@ func TestLanesOrder(t *testing.T) {
 	// lane 0 = 2^53 + 1 → 2^53 (ties to even); lane 2 = 2; (2^53 + 2) + 0 = 2^53 + 2.
 	if got := a.sum(); got != 1<<53+2 {
 		t.Fatalf("lanes sum %v, want 2^53+2", got)
+	}
+}
+
+// The run sums (sumRun, statsRun, gradSumsRun) give the same float64 sums
+// with and without their vector kernels, over several runs in a row.
+func TestRunSumsMatchReference(t *testing.T) {
+	for _, n := range kernelLengths {
+		rng := rand.New(rand.NewPCG(uint64(n), 13))
+		x, dy := kernelInput(rng, n, 3), kernelInput(rng, n, 2)
+		var sums [2][6]float64
+		k := 0
+		bothPaths(t, func() []float32 {
+			var s, a, b, g, gx runSum
+			for rep := 0; rep < 3; rep++ { // runs in a row keep lanes and tail
+				sumRun(x, &s)
+				statsRun(x, 0.75, &a, &b)
+				gradSumsRun(dy, x, -0.3, 1.7, &g, &gx)
+			}
+			sums[k] = [6]float64{s.total(), a.total(), b.total(), g.total(), gx.total(), s.tail}
+			k++
+			return nil
+		})
+		for i := range sums[0] {
+			if !sameF64(sums[0][i], sums[1][i]) {
+				t.Fatalf("n %d: sum %d vector %v, reference %v", n, i, sums[0][i], sums[1][i])
+			}
+		}
+		// And they are the sums: within float64 rounding of a plain loop.
+		var want float64
+		for _, v := range x {
+			want += float64(v)
+		}
+		if got := sums[0][0] / 3; math.Abs(got-want) > 1e-9*(1+math.Abs(want)) {
+			t.Fatalf("n %d: sumRun %v, plain sum %v", n, got, want)
+		}
 	}
 }

@@ -165,11 +165,7 @@ func (n BatchNorm) forwardRange(a *Args, cFrom, cTo int) {
 				continue
 			}
 			for j := range mu {
-				m, s, t := mu[j], sc[j], sh[j]
-				ys := yr[j*space : (j+1)*space]
-				for i, v := range xr[j*space : (j+1)*space] {
-					ys[i] = (v-m)*s + t
-				}
+				bnNorm(yr[j*space:(j+1)*space], xr[j*space:(j+1)*space], mu[j], sc[j], sh[j])
 			}
 		}
 	}
@@ -179,34 +175,37 @@ func (n BatchNorm) forwardRange(a *Args, cFrom, cTo int) {
 // m and v, in one pass. Sums are in float64 and shifted by each channel's
 // first value, so a large mean does not cancel the variance away.
 func blockStats(x []float32, batch, c, space, c0, nb int, m, v *[bnBlock]float64) {
-	var k, s, ss [bnBlock]float64
+	var k [bnBlock]float64
 	for j := 0; j < nb; j++ {
 		k[j] = float64(x[(c0+j)*space])
 	}
-	for b := 0; b < batch; b++ {
-		run := x[(b*c+c0)*space : (b*c+c0+nb)*space]
-		if space == 1 {
-			for j, val := range run {
+	cnt := float64(batch * space)
+	if space == 1 {
+		// One value per example: the channels' sums run side by side.
+		var s, ss [bnBlock]float64
+		for b := 0; b < batch; b++ {
+			for j, val := range x[b*c+c0 : b*c+c0+nb] {
 				d := float64(val) - k[j]
 				s[j] += d
 				ss[j] += d * d
 			}
-			continue
 		}
 		for j := 0; j < nb; j++ {
-			kj, sj, ssj := k[j], s[j], ss[j]
-			for _, val := range run[j*space : (j+1)*space] {
-				d := float64(val) - kj
-				sj += d
-				ssj += d * d
-			}
-			s[j], ss[j] = sj, ssj
+			mu := s[j] / cnt
+			m[j], v[j] = k[j]+mu, max(ss[j]/cnt-mu*mu, 0)
+		}
+		return
+	}
+	var s, ss [bnBlock]runSum
+	for b := 0; b < batch; b++ {
+		run := x[(b*c+c0)*space : (b*c+c0+nb)*space]
+		for j := 0; j < nb; j++ {
+			statsRun(run[j*space:(j+1)*space], k[j], &s[j], &ss[j])
 		}
 	}
-	cnt := float64(batch * space)
 	for j := 0; j < nb; j++ {
-		mu := s[j] / cnt
-		m[j], v[j] = k[j]+mu, max(ss[j]/cnt-mu*mu, 0)
+		mu := s[j].total() / cnt
+		m[j], v[j] = k[j]+mu, max(ss[j].total()/cnt-mu*mu, 0)
 	}
 }
 
@@ -226,27 +225,25 @@ func (n BatchNorm) backwardRange(a *Args, cFrom, cTo int) {
 		// Σdy and Σdy·x̂ serve the parameter gradients and, in training,
 		// the gradient through the batch statistics.
 		var sdy, sdyx [bnBlock]float64
-		for b := 0; b < a.Batch; b++ {
-			lo, hi := (b*c+c0)*space, (b*c+c0+nb)*space
-			xr, dyr := x[lo:hi], dy[lo:hi]
-			if space == 1 {
-				xr = xr[:len(mu)]
-				for j, g := range dyr[:len(mu)] {
+		if space == 1 {
+			for b := 0; b < a.Batch; b++ {
+				xr, dyr := x[b*c+c0:][:len(mu)], dy[b*c+c0:][:len(mu)]
+				for j, g := range dyr {
 					sdy[j] += float64(g)
 					sdyx[j] += float64(g * (xr[j] - mu[j]) * is[j])
 				}
-				continue
+			}
+		} else {
+			var rdy, rdyx [bnBlock]runSum
+			for b := 0; b < a.Batch; b++ {
+				lo, hi := (b*c+c0)*space, (b*c+c0+nb)*space
+				xr, dyr := x[lo:hi], dy[lo:hi]
+				for j := range mu {
+					gradSumsRun(dyr[j*space:(j+1)*space], xr[j*space:(j+1)*space], mu[j], is[j], &rdy[j], &rdyx[j])
+				}
 			}
 			for j := range mu {
-				m, s := mu[j], is[j]
-				var t, tx float64
-				xs := xr[j*space : (j+1)*space]
-				for i, g := range dyr[j*space : (j+1)*space] {
-					t += float64(g)
-					tx += float64(g * (xs[i] - m) * s)
-				}
-				sdy[j] += t
-				sdyx[j] += tx
+				sdy[j], sdyx[j] = rdy[j].total(), rdyx[j].total()
 			}
 		}
 		for j := range mu {
@@ -280,11 +277,8 @@ func (n BatchNorm) backwardRange(a *Args, cFrom, cTo int) {
 				continue
 			}
 			for j := range mu {
-				m, s, d, dxh := mu[j], gs[j], md[j], mdx[j]
-				xs, dxs := xr[j*space:(j+1)*space], dxr[j*space:(j+1)*space]
-				for i, g := range dyr[j*space : (j+1)*space] {
-					dxs[i] += s * (g - d - (xs[i]-m)*dxh)
-				}
+				r := dxr[j*space : (j+1)*space]
+				bnGrad(r, dyr[j*space:(j+1)*space], xr[j*space:(j+1)*space], mu[j], gs[j], md[j], mdx[j])
 			}
 		}
 	}

@@ -422,32 +422,39 @@ func BenchmarkIm2col(b *testing.B) {
 	})
 }
 
-// The indexed im2col/col2im (small windows) and the row-by-row ones agree
-// bit for bit: col2im adds into each pixel in the same order.
+// The indexed im2col/col2im (small windows), with and without their vector
+// kernels, and the row-by-row ones agree bit for bit: col2im adds into each
+// pixel in the same order.
 func TestIm2colPathsAgree(t *testing.T) {
-	for _, c := range [][6]int{ // C, H, W, K, S, P
-		{3, 9, 11, 4, 2, 1}, {2, 7, 7, 3, 1, 1}, {1, 28, 28, 4, 2, 1}, {4, 14, 14, 4, 2, 1},
-		{2, 10, 13, 3, 3, 2}, {3, 5, 6, 1, 2, 0}, {2, 6, 5, 5, 1, 2}, {1, 8, 8, 2, 2, 0},
-	} {
-		g := newPatches(c[0], c[1], c[2], c[3], c[4], c[5])
-		if !g.indexed() {
-			t.Fatalf("%v: no longer takes the indexed path", c)
-		}
-		const batch = 3
-		x := benchVec(batch*c[0]*c[1]*c[2], 1, 1)
-		n := g.rows() * batch * g.posPerItem
-		colA, colB := make([]float32, n), benchVec(n, 1, 9) // B starts dirty: im2col overwrites
-		im2colIndexed(g, batch, 0, batch, x, colA)
-		im2colRows(g, batch, 0, batch, x, colB)
-		if i := same(colA, colB); i >= 0 {
-			t.Fatalf("%v: im2col entry %d: indexed %v, rows %v", c, i, colA[i], colB[i])
-		}
-		dcol := benchVec(n, 1, 2)
-		dxA, dxB := benchVec(len(x), 1, 3), benchVec(len(x), 1, 3) // col2im accumulates
-		col2imIndexed(g, batch, 0, batch, dcol, dxA)
-		col2imRows(g, batch, 0, batch, dcol, dxB)
-		if i := same(dxA, dxB); i >= 0 {
-			t.Fatalf("%v: col2im pixel %d: indexed %v, rows %v", c, i, dxA[i], dxB[i])
+	defer func(v bool) { useVec = v }(useVec)
+	for _, vec := range []bool{false, hasAVX2} {
+		useVec = vec
+		for _, c := range [][6]int{ // C, H, W, K, S, P
+			{3, 9, 11, 4, 2, 1}, {2, 7, 7, 3, 1, 1}, {1, 28, 28, 4, 2, 1}, {4, 14, 14, 4, 2, 1},
+			{2, 10, 13, 3, 3, 2}, {3, 5, 6, 1, 2, 0}, {2, 6, 5, 5, 1, 2}, {1, 8, 8, 2, 2, 0},
+			{2, 4, 4, 2, 2, 0}, {1, 30, 30, 4, 2, 1},
+		} {
+			g := newPatches(c[0], c[1], c[2], c[3], c[4], c[5])
+			if !g.indexed() {
+				t.Fatalf("%v: no longer takes the indexed path", c)
+			}
+			for _, batch := range []int{1, 3} {
+				x := benchVec(batch*c[0]*c[1]*c[2], 1, 1)
+				n := g.rows() * batch * g.posPerItem
+				colA, colB := benchVec(n, 1, 8), benchVec(n, 1, 9) // both start dirty: im2col overwrites
+				im2colIndexed(g, batch, 0, batch, x, colA)
+				im2colRows(g, batch, 0, batch, x, colB)
+				if i := same(colA, colB); i >= 0 {
+					t.Fatalf("vec %v %v batch %d: im2col entry %d: indexed %v, rows %v", vec, c, batch, i, colA[i], colB[i])
+				}
+				dcol := benchVec(n, 1, 2)
+				dxA, dxB := benchVec(len(x), 1, 3), benchVec(len(x), 1, 3) // col2im accumulates
+				col2imIndexed(g, batch, 0, batch, dcol, dxA)
+				col2imRows(g, batch, 0, batch, dcol, dxB)
+				if i := same(dxA, dxB); i >= 0 {
+					t.Fatalf("vec %v %v batch %d: col2im pixel %d: indexed %v, rows %v", vec, c, batch, i, dxA[i], dxB[i])
+				}
+			}
 		}
 	}
 }

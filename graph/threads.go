@@ -31,6 +31,7 @@ type task struct {
 	adam  adamArgs
 	patch patchArgs
 	bn    bnArgs
+	perm  permuteArgs
 }
 
 type taskKind uint8
@@ -41,6 +42,7 @@ const (
 	taskIm2col
 	taskCol2im
 	taskBatchNorm
+	taskPermute
 )
 
 func (t *task) run() {
@@ -57,6 +59,8 @@ func (t *task) run() {
 		col2imRange(p.g, p.batch, p.b0, p.b1, p.col, p.x)
 	case taskBatchNorm:
 		t.bn.run()
+	case taskPermute:
+		t.perm.run()
 	}
 }
 
