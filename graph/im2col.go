@@ -151,19 +151,21 @@ func im2colIndexed(g patches, batch, b0, b1 int, x, col []float32) {
 	var tab [patchTable]int32
 	g.fillIndex(tab[:])
 	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
-	if useVec && b1 > b0 {
-		// The vector path reads each row's table padded to whole 8-blocks.
-		w := g.posPerItem
-		var pad [patchTable + 8]int32
+	if b1 > b0 && k4s2Vec(g) {
+		// Each plane's kernel spills into the next plane's place: the
+		// part's last plane of each channel is gathered instead.
+		k := newK4S2Consts(g.OW)
 		for c := 0; c < g.C; c++ {
-			for r := 0; r < kk; r++ {
-				t := pad[:(w+7)&^7]
-				for j := copy(t, tab[r*w:][:w]); j < len(t); j++ {
-					t[j] = -1
-				}
-				row := col[(c*kk+r)*n+b0*w:][:(b1-b0)*w]
-				gatherRowsVec(row, x[(b0*g.C+c)*img:], t, b1-b0, w, g.C*img, img)
+			for b := b0; b < b1-1; b++ {
+				im2colK4S2(col[c*kk*n+b*g.posPerItem:], x[(b*g.C+c)*img:][:img], n, g, &k)
 			}
+			im2colGather(g, tab[:], batch, b1-1, b1, c, x, col)
+		}
+		return
+	}
+	if useVec && b1 > b0 {
+		for c := 0; c < g.C; c++ {
+			im2colGather(g, tab[:], batch, b0, b1, c, x, col)
 		}
 		return
 	}
@@ -236,6 +238,21 @@ func col2im(g patches, batch int, col, x []float32) {
 	runPatchParts(taskCol2im, g, batch, x, col)
 }
 
+// im2colGather fills channel c's rows of col for examples [b0, b1), 8
+// entries at a time; the caller checks useVec.
+func im2colGather(g patches, tab []int32, batch, b0, b1, c int, x, col []float32) {
+	n, img, kk, w := batch*g.posPerItem, g.H*g.W, g.K*g.K, g.posPerItem
+	var pad [patchTable + 8]int32 // a row's table, padded to whole 8-blocks
+	t := pad[:(w+7)&^7]
+	for r := 0; r < kk; r++ {
+		for j := copy(t, tab[r*w:][:w]); j < len(t); j++ {
+			t[j] = -1
+		}
+		row := col[(c*kk+r)*n+b0*w:][:(b1-b0)*w]
+		gatherRowsVec(row, x[(b0*g.C+c)*img:], t, b1-b0, w, g.C*img, img)
+	}
+}
+
 func col2imRange(g patches, batch, b0, b1 int, col, x []float32) {
 	if g.indexed() {
 		col2imIndexed(g, batch, b0, b1, col, x)
@@ -251,6 +268,15 @@ func col2imIndexed(g patches, batch, b0, b1 int, col, x []float32) {
 	var tab [patchTable]int32
 	g.fillIndex(tab[:])
 	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
+	if b1 > b0 && k4s2Vec(g) {
+		k := newK4S2Consts(g.OW)
+		for b := b0; b < b1; b++ {
+			for c := 0; c < g.C; c++ {
+				col2imK4S2(x[(b*g.C+c)*img:][:img], col[c*kk*n+b*g.posPerItem:], n, g, &k)
+			}
+		}
+		return
+	}
 	if useVec && b1 > b0 {
 		var inv [patchTable]int32
 		if slots := g.fillInverse(tab[:], n, inv[:]); slots > 0 {

@@ -313,3 +313,47 @@ func col2imGatherVec(plane, col []float32, inv []int32, slots, span int) {
 	_, _ = inv[slots*((npix+7)&^7)-1], col[span-1]
 	col2imGatherAVX2(&plane[0], &col[0], &inv[0], npix, slots, &runMask[npix%8])
 }
+
+// k4s2Consts are the lane constants of the 4×4, stride 2, padding 1
+// kernels for one plane width W = 2·OW.
+type k4s2Consts struct {
+	hi       [8]int32  // lanes of a row past its first 8 (W − 8)
+	piece    [8]int32  // lanes of a piece (OW)
+	shr, shl [8]int32  // lane permutations: right and left by one
+	negPad   [8]uint32 // −0 in the lanes past a piece
+}
+
+func newK4S2Consts(ow int) (k k4s2Consts) {
+	k.shr, k.shl = [8]int32{7, 0, 1, 2, 3, 4, 5, 6}, [8]int32{1, 2, 3, 4, 5, 6, 7, 7}
+	k.hi, k.piece = runMask[2*ow-8], runMask[ow]
+	for j := ow; j < 8; j++ {
+		k.negPad[j] = 1 << 31
+	}
+	return k
+}
+
+//go:noescape
+func im2colK4S2AVX2(col, x *float32, n, oh, ow int, k *k4s2Consts)
+
+//go:noescape
+func col2imK4S2AVX2(x, col *float32, n, oh, ow int, k *k4s2Consts)
+
+// k4s2Vec reports whether g is the window the K4S2 kernels take: 4×4,
+// stride 2, padding 1, over planes 8 to 14 wide (even) and of even height.
+func k4s2Vec(g patches) bool {
+	return useVec && g.K == 4 && g.S == 2 && g.P == 1 && g.W%2 == 0 && g.H%2 == 0 &&
+		g.W >= 8 && g.W <= 14 && g.H >= 2
+}
+
+// im2colK4S2 writes plane's 16 column rows at col (row stride n); it may
+// write one float past each row's piece, which the caller overwrites next.
+func im2colK4S2(col, plane []float32, n int, g patches, k *k4s2Consts) {
+	_, _ = plane[g.H*g.W-1], col[15*n+g.posPerItem]
+	im2colK4S2AVX2(&col[0], &plane[0], n, g.OH, g.OW, k)
+}
+
+// col2imK4S2 adds plane's column entries, at col (row stride n), into it.
+func col2imK4S2(plane, col []float32, n int, g patches, k *k4s2Consts) {
+	_, _ = plane[g.H*g.W-1], col[15*n+g.posPerItem-1]
+	col2imK4S2AVX2(&plane[0], &col[0], n, g.OH, g.OW, k)
+}

@@ -1033,3 +1033,182 @@ acloop:
 	JNZ     acloop
 	VZEROUPPER
 	RET
+
+// DCGAN's window: 4×4, stride 2, padding 1, over planes W = 2·OW wide
+// (8 ≤ W ≤ 14). Input row ih feeds output rows oh with ih + 1 = 2·oh + kh;
+// split into its even columns E and odd ones O, kernel column kw reads, at
+// ow = 0…OW−1: kw 0 → O shifted right (column −1 is padding), kw 1 → E,
+// kw 2 → O, kw 3 → E shifted left (column W is padding). Lanes past the
+// row are zero (im2col) or −0 (col2im, where adding −0 changes nothing).
+
+// K4S2ROW loads the row at SI (W floats) into E (Y2) and O (Y3).
+#define K4S2ROW \
+	VMOVUPS    (SI), Y0         \
+	VMASKMOVPS 32(SI), Y15, Y1  \
+	VSHUFPS    $0x88, Y1, Y0, Y2 \
+	VPERMPD    $0xD8, Y2, Y2    \
+	VSHUFPS    $0xDD, Y1, Y0, Y3 \
+	VPERMPD    $0xD8, Y3, Y3
+
+// K4S2PIECES writes, at AX, the row's pieces for kw = 0…3 (rows R8 apart;
+// R12 = 3·R8): Y4 = O shifted right, Y2, Y3, Y5 = E shifted left.
+#define K4S2PIECES \
+	VMOVUPS Y4, (AX)        \
+	VMOVUPS Y2, (AX)(R8*1)  \
+	VMOVUPS Y3, (AX)(R8*2)  \
+	VMOVUPS Y5, (AX)(R12*1)
+
+#define K4S2ZEROS \
+	VMOVUPS Y12, (AX)        \
+	VMOVUPS Y12, (AX)(R8*1)  \
+	VMOVUPS Y12, (AX)(R8*2)  \
+	VMOVUPS Y12, (AX)(R12*1)
+
+// func im2colK4S2AVX2(col, x *float32, n, oh, ow int, k *k4s2Consts)
+// Writes one plane's 16 column rows: col is the plane's place in row (c, 0,
+// 0), rows n floats apart; each piece of OW is written as 8 floats, the
+// spill landing where the next piece (or the next plane's first) goes.
+TEXT ·im2colK4S2AVX2(SB), NOSPLIT, $0-48
+	MOVQ    col+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    n+16(FP), R8
+	MOVQ    oh+24(FP), R13
+	MOVQ    ow+32(FP), R9
+	MOVQ    k+40(FP), AX
+	VMOVDQU 0(AX), Y15  // hi-load mask
+	VMOVDQU 64(AX), Y14 // shift right
+	VMOVDQU 96(AX), Y13 // shift left
+	VXORPS  Y12, Y12, Y12
+	SHLQ    $2, R8
+	SHLQ    $2, R9
+	LEAQ    (R8)(R8*2), R12
+	LEAQ    (R8*4), BX   // kh 1
+	LEAQ    (DI)(BX*1), BX
+	LEAQ    (BX)(R8*4), DX   // kh 2
+	LEAQ    (DX)(R8*4), R10  // kh 3
+	// Padding row −1: kh 0, oh 0.
+	MOVQ DI, AX
+	K4S2ZEROS
+	XORQ R11, R11 // m·OW·4
+	MOVQ R13, CX
+i2cloop:
+	// Row 2m: kh 1 at oh m, kh 3 at oh m−1.
+	K4S2ROW
+	VPERMPS Y3, Y14, Y4
+	VPERMPS Y2, Y13, Y5
+	LEAQ    (BX)(R11*1), AX
+	K4S2PIECES
+	TESTQ   R11, R11
+	JZ      i2codd
+	LEAQ    (R10)(R11*1), AX
+	SUBQ    R9, AX
+	K4S2PIECES
+i2codd:
+	// Row 2m+1: kh 0 at oh m+1, kh 2 at oh m.
+	ADDQ    R9, SI
+	ADDQ    R9, SI
+	K4S2ROW
+	VPERMPS Y3, Y14, Y4
+	VPERMPS Y2, Y13, Y5
+	CMPQ    CX, $1
+	JEQ     i2ckh2
+	LEAQ    (DI)(R11*1), AX
+	ADDQ    R9, AX
+	K4S2PIECES
+i2ckh2:
+	LEAQ    (DX)(R11*1), AX
+	K4S2PIECES
+	ADDQ    R9, SI
+	ADDQ    R9, SI
+	ADDQ    R9, R11
+	DECQ    CX
+	JNZ     i2cloop
+	// Padding row H: kh 3, oh OH−1.
+	LEAQ (R10)(R11*1), AX
+	SUBQ R9, AX
+	K4S2ZEROS
+	VZEROUPPER
+	RET
+
+// K4S2ADD adds, into E (Y2) and O (Y3), the pieces at AX for kw = 0…3 in
+// turn: O += (kw 0) shifted left, E += kw 1, O += kw 2, E += (kw 3) shifted
+// right. Pieces are read through Y11 (OW lanes) and padded with −0 (Y10).
+#define K4S2ADD \
+	VMASKMOVPS (AX), Y11, Y4        \
+	VORPS      Y10, Y4, Y4          \
+	VPERMPS    Y4, Y13, Y4          \
+	VADDPS     Y4, Y3, Y3           \
+	VMASKMOVPS (AX)(R8*1), Y11, Y4  \
+	VADDPS     Y4, Y2, Y2           \
+	VMASKMOVPS (AX)(R8*2), Y11, Y4  \
+	VADDPS     Y4, Y3, Y3           \
+	VMASKMOVPS (AX)(R12*1), Y11, Y4 \
+	VORPS      Y10, Y4, Y4          \
+	VPERMPS    Y4, Y14, Y4          \
+	VADDPS     Y4, Y2, Y2
+
+// K4S2STORE interleaves E and O back into the row at SI.
+#define K4S2STORE \
+	VUNPCKLPS  Y3, Y2, Y6        \
+	VUNPCKHPS  Y3, Y2, Y7        \
+	VPERM2F128 $0x20, Y7, Y6, Y0 \
+	VPERM2F128 $0x31, Y7, Y6, Y1 \
+	VMOVUPS    Y0, (SI)          \
+	VMASKMOVPS Y1, Y15, 32(SI)
+
+// func col2imK4S2AVX2(x, col *float32, n, oh, ow int, k *k4s2Consts)
+// im2colK4S2AVX2's adjoint: adds one plane's column entries into the plane
+// at x, each pixel's in kernel-offset order.
+TEXT ·col2imK4S2AVX2(SB), NOSPLIT, $0-48
+	MOVQ    x+0(FP), SI
+	MOVQ    col+8(FP), DI
+	MOVQ    n+16(FP), R8
+	MOVQ    oh+24(FP), R13
+	MOVQ    ow+32(FP), R9
+	MOVQ    k+40(FP), AX
+	VMOVDQU 0(AX), Y15  // hi-load mask
+	VMOVDQU 32(AX), Y11 // piece mask
+	VMOVDQU 64(AX), Y14 // shift right
+	VMOVDQU 96(AX), Y13 // shift left
+	VMOVDQU 128(AX), Y10 // −0 past the piece
+	SHLQ    $2, R8
+	SHLQ    $2, R9
+	LEAQ    (R8)(R8*2), R12
+	LEAQ    (R8*4), BX
+	LEAQ    (DI)(BX*1), BX   // kh 1
+	LEAQ    (BX)(R8*4), DX   // kh 2
+	LEAQ    (DX)(R8*4), R10  // kh 3
+	XORQ    R11, R11
+	MOVQ    R13, CX
+c2iloop:
+	// Row 2m: kh 1 at oh m, then kh 3 at oh m−1.
+	K4S2ROW
+	LEAQ    (BX)(R11*1), AX
+	K4S2ADD
+	TESTQ   R11, R11
+	JZ      c2istore0
+	LEAQ    (R10)(R11*1), AX
+	SUBQ    R9, AX
+	K4S2ADD
+c2istore0:
+	K4S2STORE
+	ADDQ    R9, SI
+	ADDQ    R9, SI
+	// Row 2m+1: kh 0 at oh m+1, then kh 2 at oh m.
+	K4S2ROW
+	CMPQ    CX, $1
+	JEQ     c2ikh2
+	LEAQ    (DI)(R11*1), AX
+	ADDQ    R9, AX
+	K4S2ADD
+c2ikh2:
+	LEAQ    (DX)(R11*1), AX
+	K4S2ADD
+	K4S2STORE
+	ADDQ    R9, SI
+	ADDQ    R9, SI
+	ADDQ    R9, R11
+	DECQ    CX
+	JNZ     c2iloop
+	VZEROUPPER
+	RET

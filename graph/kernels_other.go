@@ -39,3 +39,11 @@ func bnGradVec(dx, dy, x []float32, m, gs, md, mdx float32) int               { 
 func addConstVec(dst, src []float32, v float32) int                           { return 0 }
 func gatherRowsVec(dst, src []float32, idx []int32, nb, w, bstride, span int) {}
 func col2imGatherVec(plane, col []float32, inv []int32, slots, span int)      {}
+
+// The K4S2 kernels exist only for amd64.
+type k4s2Consts struct{}
+
+func newK4S2Consts(ow int) (k k4s2Consts)                              { return k }
+func k4s2Vec(g patches) bool                                           { return false }
+func im2colK4S2(col, plane []float32, n int, g patches, k *k4s2Consts) {}
+func col2imK4S2(plane, col []float32, n int, g patches, k *k4s2Consts) {}

@@ -429,16 +429,22 @@ func TestIm2colPathsAgree(t *testing.T) {
 	defer func(v bool) { useVec = v }(useVec)
 	for _, vec := range []bool{false, hasAVX2} {
 		useVec = vec
+		k4s2 := 0
 		for _, c := range [][6]int{ // C, H, W, K, S, P
 			{3, 9, 11, 4, 2, 1}, {2, 7, 7, 3, 1, 1}, {1, 28, 28, 4, 2, 1}, {4, 14, 14, 4, 2, 1},
 			{2, 10, 13, 3, 3, 2}, {3, 5, 6, 1, 2, 0}, {2, 6, 5, 5, 1, 2}, {1, 8, 8, 2, 2, 0},
 			{2, 4, 4, 2, 2, 0}, {1, 30, 30, 4, 2, 1},
+			// DCGAN's window over the widths its dedicated kernels take.
+			{2, 8, 8, 4, 2, 1}, {3, 10, 12, 4, 2, 1}, {2, 12, 14, 4, 2, 1}, {1, 2, 8, 4, 2, 1},
 		} {
 			g := newPatches(c[0], c[1], c[2], c[3], c[4], c[5])
 			if !g.indexed() {
 				t.Fatalf("%v: no longer takes the indexed path", c)
 			}
-			for _, batch := range []int{1, 3} {
+			if k4s2Vec(g) {
+				k4s2++
+			}
+			for _, batch := range []int{1, 3, 4} {
 				x := benchVec(batch*c[0]*c[1]*c[2], 1, 1)
 				n := g.rows() * batch * g.posPerItem
 				colA, colB := benchVec(n, 1, 8), benchVec(n, 1, 9) // both start dirty: im2col overwrites
@@ -455,6 +461,9 @@ func TestIm2colPathsAgree(t *testing.T) {
 					t.Fatalf("vec %v %v batch %d: col2im pixel %d: indexed %v, rows %v", vec, c, batch, i, dxA[i], dxB[i])
 				}
 			}
+		}
+		if vec && k4s2 != 5 {
+			t.Errorf("%d geometries took the 4×4 stride-2 kernels, want 5", k4s2)
 		}
 	}
 }

@@ -181,9 +181,16 @@ func TestManyHandOffs(t *testing.T) {
 // TestPatchSplit: im2col and col2im cut over examples give the single-pass
 // result bit for bit (col2im adds into each pixel in the same order).
 func TestPatchSplit(t *testing.T) {
-	g := newPatches(3, 9, 11, 4, 2, 1)
+	// The second geometry takes the 4×4 stride-2 kernels, whose planes
+	// spill into the next one's place.
+	for _, g := range []patches{newPatches(3, 9, 11, 4, 2, 1), newPatches(3, 10, 14, 4, 2, 1)} {
+		patchSplit(t, g)
+	}
+}
+
+func patchSplit(t *testing.T, g patches) {
 	batch := 7
-	x := benchVec(batch*3*9*11, 1, 1)
+	x := benchVec(batch*g.C*g.H*g.W, 1, 1)
 	n := batch * g.posPerItem
 	dcol := benchVec(g.rows()*n, 1, 2)
 	run := func(threads int) (col, dx []float32) {
