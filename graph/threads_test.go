@@ -34,6 +34,8 @@ var splitShapes = []gemmShape{
 	// forward, weight and column gradients.
 	{false, false, 128, 392, 1024}, {false, true, 128, 1024, 392}, {true, false, 1024, 392, 128},
 	{false, false, 64, 12544, 16},
+	// Much wider than tall: cut into columns.
+	{false, false, 64, 1568, 256}, {false, true, 32, 1024, 300}, {true, true, 20, 333, 77},
 }
 
 // runGemm computes C = A·B + C for a shape on fixed random inputs.
@@ -192,7 +194,7 @@ func patchSplit(t *testing.T, g patches) {
 	batch := 7
 	x := benchVec(batch*g.C*g.H*g.W, 1, 1)
 	n := batch * g.posPerItem
-	dcol := benchVec(g.rows()*n, 1, 2)
+	dcol := benchVec(g.rows()*n+patchSlack, 1, 2)
 	run := func(threads int) (col, dx []float32) {
 		col, dx = make([]float32, g.rows()*n), benchVec(len(x), 1, 3)
 		withThreads(threads, func() {
@@ -228,7 +230,11 @@ func patchSplit(t *testing.T, g patches) {
 // TestGemmBiasSplit: the bias copied into each part's rows gives the bias
 // plus the product, as one call does.
 func TestGemmBiasSplit(t *testing.T) {
-	m, n, k := 128, 400, 784
+	gemmBiasSplit(t, 128, 400, 784)
+	gemmBiasSplit(t, 16, 400, 784) // cut into columns
+}
+
+func gemmBiasSplit(t *testing.T, m, n, k int) {
 	x, w, bias := benchVec(m*k, 1, 1), benchVec(n*k, 1, 2), benchVec(n, 1, 3)
 	run := func(threads int) (y []float32) {
 		y = benchVec(m*n, 1, 4) // stale values must be overwritten
