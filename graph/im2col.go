@@ -68,6 +68,10 @@ func runPatchParts(kind taskKind, g patches, batch int, x, col []float32) {
 	runParts(ts[:np])
 }
 
+// patchSlack is the room a column matrix keeps past its end, which the
+// fastest col2im may read (and ignore); without it col2im takes a slower path.
+const patchSlack = 8
+
 // patchTable bounds the geometries that take the indexed paths: their
 // K·K·OH·OW source indices fit a stack table of this many entries.
 const patchTable = 4096
@@ -268,7 +272,7 @@ func col2imIndexed(g patches, batch, b0, b1 int, col, x []float32) {
 	var tab [patchTable]int32
 	g.fillIndex(tab[:])
 	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
-	if b1 > b0 && k4s2Vec(g) {
+	if b1 > b0 && k4s2Vec(g) && len(col) >= kk*g.C*n+patchSlack {
 		k := newK4S2Consts(g.OW)
 		for b := b0; b < b1; b++ {
 			for c := 0; c < g.C; c++ {

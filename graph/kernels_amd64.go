@@ -352,8 +352,9 @@ func im2colK4S2(col, plane []float32, n int, g patches, k *k4s2Consts) {
 	im2colK4S2AVX2(&col[0], &plane[0], n, g.OH, g.OW, k)
 }
 
-// col2imK4S2 adds plane's column entries, at col (row stride n), into it.
+// col2imK4S2 adds plane's column entries, at col (row stride n), into it;
+// col holds patchSlack floats past them.
 func col2imK4S2(plane, col []float32, n int, g patches, k *k4s2Consts) {
-	_, _ = plane[g.H*g.W-1], col[15*n+g.posPerItem-1]
+	_, _ = plane[g.H*g.W-1], col[15*n+g.posPerItem+patchSlack-1]
 	col2imK4S2AVX2(&plane[0], &col[0], n, g.OH, g.OW, k)
 }

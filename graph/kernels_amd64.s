@@ -1132,20 +1132,21 @@ i2ckh2:
 
 // K4S2ADD adds, into E (Y2) and O (Y3), the pieces at AX for kw = 0…3 in
 // turn: O += (kw 0) shifted left, E += kw 1, O += kw 2, E += (kw 3) shifted
-// right. Pieces are read through Y11 (OW lanes) and padded with −0 (Y10).
+// right. Each piece is read as 8 floats; in the two shifted ones the lanes
+// past OW become −0 (Y10, through the piece mask Y11) before the shift
+// brings one of them into the row. The others' extra lanes land past the
+// row, which is not stored.
 #define K4S2ADD \
-	VMASKMOVPS (AX), Y11, Y4        \
-	VORPS      Y10, Y4, Y4          \
-	VPERMPS    Y4, Y13, Y4          \
-	VADDPS     Y4, Y3, Y3           \
-	VMASKMOVPS (AX)(R8*1), Y11, Y4  \
-	VADDPS     Y4, Y2, Y2           \
-	VMASKMOVPS (AX)(R8*2), Y11, Y4  \
-	VADDPS     Y4, Y3, Y3           \
-	VMASKMOVPS (AX)(R12*1), Y11, Y4 \
-	VORPS      Y10, Y4, Y4          \
-	VPERMPS    Y4, Y14, Y4          \
-	VADDPS     Y4, Y2, Y2
+	VMOVUPS   (AX), Y4              \
+	VBLENDVPS Y11, Y4, Y10, Y4      \
+	VPERMPS   Y4, Y13, Y4           \
+	VADDPS    Y4, Y3, Y3            \
+	VADDPS    (AX)(R8*1), Y2, Y2    \
+	VADDPS    (AX)(R8*2), Y3, Y3    \
+	VMOVUPS   (AX)(R12*1), Y4       \
+	VBLENDVPS Y11, Y4, Y10, Y4      \
+	VPERMPS   Y4, Y14, Y4           \
+	VADDPS    Y4, Y2, Y2
 
 // K4S2STORE interleaves E and O back into the row at SI.
 #define K4S2STORE \
@@ -1158,7 +1159,8 @@ i2ckh2:
 
 // func col2imK4S2AVX2(x, col *float32, n, oh, ow int, k *k4s2Consts)
 // im2colK4S2AVX2's adjoint: adds one plane's column entries into the plane
-// at x, each pixel's in kernel-offset order.
+// at x, each pixel's in kernel-offset order. Reads up to 8 floats at each
+// piece: one past the plane's last piece in row (c, 3, 3).
 TEXT ·col2imK4S2AVX2(SB), NOSPLIT, $0-48
 	MOVQ    x+0(FP), SI
 	MOVQ    col+8(FP), DI

@@ -34,12 +34,13 @@ func (c Conv2D) OutShape(in [][]int) []int {
 }
 
 // Scratch: the column matrix (kept from Forward for the weight gradient),
-// the output in channel-major order, and the column gradient. Backward
-// leaves the first intact, so it may run twice after one Forward.
+// the output in channel-major order, and the column gradient with the
+// slack col2im may read past it. Backward leaves the first intact, so it
+// may run twice after one Forward.
 func (c Conv2D) ScratchSize(batch int, in [][]int) int {
 	g, f := c.geometry(in)
 	n := batch * g.posPerItem
-	return 2*g.rows()*n + f*n
+	return 2*g.rows()*n + f*n + patchSlack
 }
 
 func (c Conv2D) scratch(a *Args) (g patches, f int, col, t, dcol []float32) {
@@ -49,7 +50,7 @@ func (c Conv2D) scratch(a *Args) (g patches, f int, col, t, dcol []float32) {
 	n := a.Batch * g.posPerItem
 	s := a.Scratch
 	col, s = s[:g.rows()*n], s[g.rows()*n:]
-	t, dcol = s[:f*n], s[f*n:][:g.rows()*n]
+	t, dcol = s[:f*n], s[f*n:][:g.rows()*n+patchSlack]
 	return
 }
 

@@ -407,7 +407,7 @@ func BenchmarkIm2col(b *testing.B) {
 	g := newPatches(64, 14, 14, 4, 2, 1)
 	const batch = 64
 	x := benchVec(batch*64*14*14, 1, 1)
-	col := make([]float32, g.rows()*batch*g.posPerItem)
+	col := make([]float32, g.rows()*batch*g.posPerItem+patchSlack)
 	b.Run("im2col", func(b *testing.B) {
 		b.SetBytes(int64(4 * len(col)))
 		for b.Loop() {
@@ -453,7 +453,7 @@ func TestIm2colPathsAgree(t *testing.T) {
 				if i := same(colA, colB); i >= 0 {
 					t.Fatalf("vec %v %v batch %d: im2col entry %d: indexed %v, rows %v", vec, c, batch, i, colA[i], colB[i])
 				}
-				dcol := benchVec(n, 1, 2)
+				dcol := benchVec(n+patchSlack, 1, 2)
 				dxA, dxB := benchVec(len(x), 1, 3), benchVec(len(x), 1, 3) // col2im accumulates
 				col2imIndexed(g, batch, 0, batch, dcol, dxA)
 				col2imRows(g, batch, 0, batch, dcol, dxB)

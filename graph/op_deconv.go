@@ -44,12 +44,12 @@ func (d ConvTranspose2D) OutShape(in [][]int) []int {
 }
 
 // Scratch: x in channel-major order (kept for the weight gradient), the
-// column matrix (forward's, then the output gradient's), and the input
-// gradient in channel-major order.
+// column matrix (forward's, then the output gradient's) with the slack
+// col2im may read past it, and the input gradient in channel-major order.
 func (d ConvTranspose2D) ScratchSize(batch int, in [][]int) int {
 	g, c := d.geometry(in[0], in[1])
 	n := batch * g.posPerItem
-	return 2*c*n + g.rows()*n
+	return 2*c*n + g.rows()*n + patchSlack
 }
 
 func (d ConvTranspose2D) scratch(a *Args) (g patches, c int, xT, col, dxT []float32) {
@@ -57,7 +57,7 @@ func (d ConvTranspose2D) scratch(a *Args) (g patches, c int, xT, col, dxT []floa
 	n := a.Batch * g.posPerItem
 	s := a.Scratch
 	xT, s = s[:c*n], s[c*n:]
-	col, s = s[:g.rows()*n], s[g.rows()*n:]
+	col, s = s[:g.rows()*n+patchSlack], s[g.rows()*n+patchSlack:]
 	dxT = s[:c*n]
 	return
 }
