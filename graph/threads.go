@@ -32,6 +32,7 @@ type task struct {
 	patch patchArgs
 	bn    bnArgs
 	perm  permuteArgs
+	elt   eltArgs
 }
 
 type taskKind uint8
@@ -43,6 +44,7 @@ const (
 	taskCol2im
 	taskBatchNorm
 	taskPermute
+	taskElementwise
 )
 
 func (t *task) run() {
@@ -61,6 +63,8 @@ func (t *task) run() {
 		t.bn.run()
 	case taskPermute:
 		t.perm.run()
+	case taskElementwise:
+		t.elt.run()
 	}
 }
 

@@ -299,3 +299,23 @@ func TestBatchNormSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestElementwiseSplit: a long activation cut into parts gives the same
+// bits as one pass, forward and backward.
+func TestElementwiseSplit(t *testing.T) {
+	n := 3<<18 + 5 // long enough to be cut, with a ragged end
+	x, dy := benchVec(n, 1, 1), benchVec(n, 1, 2)
+	for fn := eltReLUFwd; fn <= eltTanhBwd; fn++ {
+		run := func(threads int) (out []float32) {
+			out = benchVec(n, 1, 3) // backward kernels accumulate
+			withThreads(threads, func() { elementwise(eltArgs{fn: fn, out: out, x: x, dy: dy, slope: 0.2}) })
+			return out
+		}
+		one := run(1)
+		for _, threads := range []int{2, 3} {
+			if i := same(one, run(threads)); i >= 0 {
+				t.Fatalf("kernel %d on %d threads: element %d differs", fn, threads, i)
+			}
+		}
+	}
+}
