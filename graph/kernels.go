@@ -269,3 +269,44 @@ func bnGrad(dx, dy, x []float32, m, gs, md, mdx float32) {
 		dx[i] += gs * (dy[i] - md - (x[i]-m)*mdx)
 	}
 }
+
+// Batch norm over one value per channel: a block's channels side by side,
+// each with its own constants (m, s, t, …) and float64 sums.
+
+// bnNormLanes computes y = (x − m)·s + t.
+func bnNormLanes(y, x, m, s, t []float32) {
+	x, m, s, t = x[:len(y)], m[:len(y)], s[:len(y)], t[:len(y)]
+	for j := bnNormLanesVec(y, x, m, s, t); j < len(y); j++ {
+		y[j] = (x[j]-m[j])*s[j] + t[j]
+	}
+}
+
+// bnGradLanes adds gs·(dy − md − (x − m)·mdx) to dx.
+func bnGradLanes(dx, dy, x, m, gs, md, mdx []float32) {
+	n := len(dx)
+	dy, x, m, gs, md, mdx = dy[:n], x[:n], m[:n], gs[:n], md[:n], mdx[:n]
+	for j := bnGradLanesVec(dx, dy, x, m, gs, md, mdx); j < n; j++ {
+		dx[j] += gs[j] * (dy[j] - md[j] - (x[j]-m[j])*mdx[j])
+	}
+}
+
+// statsLanes adds d = float64(x) − k to s and d·d to ss.
+func statsLanes(x []float32, k, s, ss []float64) {
+	k, s, ss = k[:len(x)], s[:len(x)], ss[:len(x)]
+	for j := statsLanesVec(x, k, s, ss); j < len(x); j++ {
+		d := float64(x[j]) - k[j]
+		s[j] += d
+		ss[j] += d * d
+	}
+}
+
+// gradSumsLanes adds dy to s and dy·(x − m)·is (in float32) to sx.
+func gradSumsLanes(dy, x, m, is []float32, s, sx []float64) {
+	n := len(dy)
+	x, m, is, s, sx = x[:n], m[:n], is[:n], s[:n], sx[:n]
+	for j := gradSumsLanesVec(dy, x, m, is, s, sx); j < n; j++ {
+		g := dy[j]
+		s[j] += float64(g)
+		sx[j] += float64(g * (x[j] - m[j]) * is[j])
+	}
+}

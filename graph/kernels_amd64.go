@@ -358,3 +358,54 @@ func col2imK4S2(plane, col []float32, n int, g patches, k *k4s2Consts) {
 	_, _ = plane[g.H*g.W-1], col[15*n+g.posPerItem+patchSlack-1]
 	col2imK4S2AVX2(&plane[0], &col[0], n, g.OH, g.OW, k)
 }
+
+// bnGradConsts and bnSumConsts carry a space-1 batch norm's per-channel
+// constants to its kernels.
+type bnGradConsts struct{ m, gs, md, mdx *float32 }
+type bnSumConsts struct{ m, is *float32 }
+
+//go:noescape
+func bnNormLanesAVX2(y, x, m, s, t *float32, n int)
+
+//go:noescape
+func bnGradLanesAVX2(dx, dy, x *float32, k *bnGradConsts, n int)
+
+//go:noescape
+func statsLanesAVX2(x *float32, k, s, ss *float64, n int)
+
+//go:noescape
+func gradSumsLanesAVX2(dy, x *float32, k *bnSumConsts, s, sx *float64, n int)
+
+func bnNormLanesVec(y, x, m, s, t []float32) int {
+	n := blocks(len(y))
+	if n > 0 {
+		bnNormLanesAVX2(&y[0], &x[:n][0], &m[:n][0], &s[:n][0], &t[:n][0], n)
+	}
+	return n
+}
+
+func bnGradLanesVec(dx, dy, x, m, gs, md, mdx []float32) int {
+	n := blocks(len(dx))
+	if n > 0 {
+		k := bnGradConsts{&m[:n][0], &gs[:n][0], &md[:n][0], &mdx[:n][0]}
+		bnGradLanesAVX2(&dx[0], &dy[:n][0], &x[:n][0], &k, n)
+	}
+	return n
+}
+
+func statsLanesVec(x []float32, k, s, ss []float64) int {
+	n := blocks(len(x))
+	if n > 0 {
+		statsLanesAVX2(&x[0], &k[:n][0], &s[:n][0], &ss[:n][0], n)
+	}
+	return n
+}
+
+func gradSumsLanesVec(dy, x, m, is []float32, s, sx []float64) int {
+	n := blocks(len(dy))
+	if n > 0 {
+		k := bnSumConsts{&m[:n][0], &is[:n][0]}
+		gradSumsLanesAVX2(&dy[0], &x[:n][0], &k, &s[:n][0], &sx[:n][0], n)
+	}
+	return n
+}

@@ -1214,3 +1214,126 @@ c2ikh2:
 	JNZ     c2iloop
 	VZEROUPPER
 	RET
+
+// Batch norm over one value per channel (space 1): the channels of a block
+// side by side, each with its own constants and sums.
+
+// func bnNormLanesAVX2(y, x, m, s, t *float32, n int)
+// y = (x − m)·s + t, elementwise.
+TEXT ·bnNormLanesAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ s+24(FP), R9
+	MOVQ t+32(FP), R10
+	MOVQ n+40(FP), CX
+bnnlloop:
+	VMOVUPS (SI), Y0
+	VSUBPS  (R8), Y0, Y0
+	VMULPS  (R9), Y0, Y0
+	VADDPS  (R10), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	SUBQ    $8, CX
+	JNZ     bnnlloop
+	VZEROUPPER
+	RET
+
+// func bnGradLanesAVX2(dx, dy, x *float32, k *bnGradConsts, n int)
+// dx += gs·(dy − md − (x − m)·mdx), elementwise; k holds the pointers m,
+// gs, md, mdx.
+TEXT ·bnGradLanesAVX2(SB), NOSPLIT, $0-40
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DX
+	MOVQ k+24(FP), AX
+	MOVQ n+32(FP), CX
+	MOVQ 0(AX), R8
+	MOVQ 8(AX), R9
+	MOVQ 16(AX), R10
+	MOVQ 24(AX), R11
+bngloop2:
+	VMOVUPS (DX), Y0
+	VSUBPS  (R8), Y0, Y0
+	VMULPS  (R11), Y0, Y0
+	VMOVUPS (SI), Y1
+	VSUBPS  (R10), Y1, Y1
+	VSUBPS  Y0, Y1, Y1
+	VMULPS  (R9), Y1, Y1
+	VADDPS  (DI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	ADDQ    $32, R11
+	SUBQ    $8, CX
+	JNZ     bngloop2
+	VZEROUPPER
+	RET
+
+// func statsLanesAVX2(x *float32, k, s, ss *float64, n int)
+// With d = float64(x) − k: s += d, ss += d·d, elementwise, 4 at a time.
+TEXT ·statsLanesAVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ k+8(FP), R8
+	MOVQ s+16(FP), R9
+	MOVQ ss+24(FP), R10
+	MOVQ n+32(FP), CX
+stlloop:
+	VCVTPS2PD (SI), Y0
+	VSUBPD    (R8), Y0, Y0
+	VADDPD    (R9), Y0, Y1
+	VMOVUPD   Y1, (R9)
+	VMULPD    Y0, Y0, Y0
+	VADDPD    (R10), Y0, Y0
+	VMOVUPD   Y0, (R10)
+	ADDQ      $16, SI
+	ADDQ      $32, R8
+	ADDQ      $32, R9
+	ADDQ      $32, R10
+	SUBQ      $4, CX
+	JNZ       stlloop
+	VZEROUPPER
+	RET
+
+// func gradSumsLanesAVX2(dy, x *float32, k *bnSumConsts, s, sx *float64, n int)
+// s += dy and sx += dy·(x − m)·is (in float32), elementwise, 4 at a time;
+// k holds the pointers m and is.
+TEXT ·gradSumsLanesAVX2(SB), NOSPLIT, $0-48
+	MOVQ dy+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ k+16(FP), AX
+	MOVQ s+24(FP), R9
+	MOVQ sx+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ 0(AX), R8
+	MOVQ 8(AX), R11
+gslloop:
+	VMOVUPS   (SI), X0
+	VMOVUPS   (DI), X1
+	VSUBPS    (R8), X1, X1
+	VMULPS    X1, X0, X1
+	VMULPS    (R11), X1, X1
+	VCVTPS2PD X0, Y2
+	VADDPD    (R9), Y2, Y2
+	VMOVUPD   Y2, (R9)
+	VCVTPS2PD X1, Y3
+	VADDPD    (R10), Y3, Y3
+	VMOVUPD   Y3, (R10)
+	ADDQ      $16, SI
+	ADDQ      $16, DI
+	ADDQ      $16, R8
+	ADDQ      $16, R11
+	ADDQ      $32, R9
+	ADDQ      $32, R10
+	SUBQ      $4, CX
+	JNZ       gslloop
+	VZEROUPPER
+	RET

@@ -47,3 +47,8 @@ func newK4S2Consts(ow int) (k k4s2Consts)                              { return 
 func k4s2Vec(g patches) bool                                           { return false }
 func im2colK4S2(col, plane []float32, n int, g patches, k *k4s2Consts) {}
 func col2imK4S2(plane, col []float32, n int, g patches, k *k4s2Consts) {}
+
+func bnNormLanesVec(y, x, m, s, t []float32) int                   { return 0 }
+func bnGradLanesVec(dx, dy, x, m, gs, md, mdx []float32) int       { return 0 }
+func statsLanesVec(x []float32, k, s, ss []float64) int            { return 0 }
+func gradSumsLanesVec(dy, x, m, is []float32, s, sx []float64) int { return 0 }

@@ -182,6 +182,8 @@ func TestKernelsMatchReference(t *testing.T) {
 		{"tanhBackward", 2, 1, func(o []float32, in [][]float32) { tanhBackward(o, in[0], in[1]) }},
 		{"bnNorm", 1, 3, func(o []float32, in [][]float32) { bnNorm(o, in[0], 0.4, 1.3, -0.2) }},
 		{"bnGrad", 2, 3, func(o []float32, in [][]float32) { bnGrad(o, in[0], in[1], 0.4, 1.3, -0.2, 0.7) }},
+		{"bnNormLanes", 4, 3, func(o []float32, in [][]float32) { bnNormLanes(o, in[0], in[1], in[2], in[3]) }},
+		{"bnGradLanes", 6, 3, func(o []float32, in [][]float32) { bnGradLanes(o, in[0], in[1], in[2], in[3], in[4], in[5]) }},
 	}
 	for _, k := range kernels {
 		for _, n := range kernelLengths {
@@ -401,6 +403,36 @@ func TestRunSumsMatchReference(t *testing.T) {
 		}
 		if got := sums[0][0] / 3; math.Abs(got-want) > 1e-9*(1+math.Abs(want)) {
 			t.Fatalf("n %d: sumRun %v, plain sum %v", n, got, want)
+		}
+	}
+}
+
+// The space-1 batch norm sums (statsLanes, gradSumsLanes) give the same
+// float64 sums with and without their vector kernels.
+func TestLanesSumsMatchReference(t *testing.T) {
+	for _, n := range kernelLengths {
+		rng := rand.New(rand.NewPCG(uint64(n), 14))
+		x, dy, m, is := kernelInput(rng, n, 3), kernelInput(rng, n, 2), kernelInput(rng, n, 1), kernelInput(rng, n, 2)
+		k := make([]float64, n)
+		for j := range k {
+			k[j] = float64(m[j]) * 0.5
+		}
+		var sums [2][]float64
+		i := 0
+		bothPaths(t, func() []float32 {
+			s, ss, g, gx := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+			for rep := 0; rep < 3; rep++ {
+				statsLanes(x, k, s, ss)
+				gradSumsLanes(dy, x, m, is, g, gx)
+			}
+			sums[i] = append(append(append(s, ss...), g...), gx...)
+			i++
+			return nil
+		})
+		for j := range sums[0] {
+			if !sameF64(sums[0][j], sums[1][j]) {
+				t.Fatalf("n %d: sum %d vector %v, reference %v", n, j, sums[0][j], sums[1][j])
+			}
 		}
 	}
 }

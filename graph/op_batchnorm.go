@@ -158,10 +158,7 @@ func (n BatchNorm) forwardRange(a *Args, cFrom, cTo int) {
 			lo, hi := (b*c+c0)*space, (b*c+c0+nb)*space
 			xr, yr := x[lo:hi], y[lo:hi]
 			if space == 1 {
-				yr = yr[:len(mu)]
-				for j, v := range xr[:len(mu)] {
-					yr[j] = (v-mu[j])*sc[j] + sh[j]
-				}
+				bnNormLanes(yr[:len(mu)], xr, mu, sc[:len(mu)], sh)
 				continue
 			}
 			for j := range mu {
@@ -184,11 +181,7 @@ func blockStats(x []float32, batch, c, space, c0, nb int, m, v *[bnBlock]float64
 		// One value per example: the channels' sums run side by side.
 		var s, ss [bnBlock]float64
 		for b := 0; b < batch; b++ {
-			for j, val := range x[b*c+c0 : b*c+c0+nb] {
-				d := float64(val) - k[j]
-				s[j] += d
-				ss[j] += d * d
-			}
+			statsLanes(x[b*c+c0:b*c+c0+nb], k[:nb], s[:nb], ss[:nb])
 		}
 		for j := 0; j < nb; j++ {
 			mu := s[j] / cnt
@@ -227,11 +220,7 @@ func (n BatchNorm) backwardRange(a *Args, cFrom, cTo int) {
 		var sdy, sdyx [bnBlock]float64
 		if space == 1 {
 			for b := 0; b < a.Batch; b++ {
-				xr, dyr := x[b*c+c0:][:len(mu)], dy[b*c+c0:][:len(mu)]
-				for j, g := range dyr {
-					sdy[j] += float64(g)
-					sdyx[j] += float64(g * (xr[j] - mu[j]) * is[j])
-				}
+				gradSumsLanes(dy[b*c+c0:][:len(mu)], x[b*c+c0:], mu, is, sdy[:len(mu)], sdyx[:len(mu)])
 			}
 		} else {
 			var rdy, rdyx [bnBlock]runSum
@@ -270,10 +259,7 @@ func (n BatchNorm) backwardRange(a *Args, cFrom, cTo int) {
 			lo, hi := (b*c+c0)*space, (b*c+c0+nb)*space
 			xr, dyr, dxr := x[lo:hi], dy[lo:hi], dx.Data[lo:hi]
 			if space == 1 {
-				xr, dxr = xr[:len(mu)], dxr[:len(mu)]
-				for j, g := range dyr[:len(mu)] {
-					dxr[j] += gs[j] * (g - md[j] - (xr[j]-mu[j])*mdx[j])
-				}
+				bnGradLanes(dxr[:len(mu)], dyr, xr, mu, gs[:len(mu)], md[:len(mu)], mdx[:len(mu)])
 				continue
 			}
 			for j := range mu {
