@@ -20,9 +20,17 @@ type Op interface {
 	Backward(a *Args)
 }
 
-// Scratcher is an Op that needs per-workspace scratch memory.
+// Scratcher is an Op that needs per-workspace scratch memory, kept from its
+// Forward to its Backward.
 type Scratcher interface {
 	ScratchSize(batch int, in [][]int) int
+}
+
+// TempUser is an Op that needs temporary memory within each Forward or
+// Backward call, which nothing reads after the call returns: workspaces
+// that share an Arena share it.
+type TempUser interface {
+	TempSize(batch int, in [][]int) int
 }
 
 // Aliaser is an Op whose output is its first input seen with another shape
@@ -38,6 +46,7 @@ type Args struct {
 	InGrad  []*Tensor // nil where no gradient is wanted
 	OutGrad *Tensor
 	Scratch []float32
+	Temp    []float32 // valid during one Forward or Backward call
 	Train   bool
 	Rand    *rand.Rand
 

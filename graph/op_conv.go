@@ -33,14 +33,19 @@ func (c Conv2D) OutShape(in [][]int) []int {
 	return []int{f, g.OH, g.OW}
 }
 
-// Scratch: the column matrix (kept from Forward for the weight gradient),
-// the output in channel-major order, and the column gradient with the
-// slack col2im may read past it. Backward leaves the first intact, so it
-// may run twice after one Forward.
+// Scratch: the column matrix, kept from Forward for the weight gradient;
+// Backward leaves it intact, so it may run twice after one Forward.
 func (c Conv2D) ScratchSize(batch int, in [][]int) int {
+	g, _ := c.geometry(in)
+	return g.rows() * batch * g.posPerItem
+}
+
+// Temporaries: the output (or its gradient) in channel-major order, and the
+// column gradient with the slack col2im may read past it.
+func (c Conv2D) TempSize(batch int, in [][]int) int {
 	g, f := c.geometry(in)
 	n := batch * g.posPerItem
-	return 2*g.rows()*n + f*n + patchSlack
+	return f*n + g.rows()*n + patchSlack
 }
 
 func (c Conv2D) scratch(a *Args) (g patches, f int, col, t, dcol []float32) {
@@ -48,9 +53,8 @@ func (c Conv2D) scratch(a *Args) (g patches, f int, col, t, dcol []float32) {
 	g = newPatches(x[1], x[2], x[3], w[2], c.Stride, c.Padding)
 	f = w[0]
 	n := a.Batch * g.posPerItem
-	s := a.Scratch
-	col, s = s[:g.rows()*n], s[g.rows()*n:]
-	t, dcol = s[:f*n], s[f*n:][:g.rows()*n+patchSlack]
+	col = a.Scratch[:g.rows()*n]
+	t, dcol = a.Temp[:f*n], a.Temp[f*n:][:g.rows()*n+patchSlack]
 	return
 }
 

@@ -467,3 +467,70 @@ func TestIm2colPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+// Workspaces sharing an Arena (a generator's and two discriminator
+// workspaces, used in turn as a GAN step uses them) compute what workspaces
+// with their own temporaries compute, bit for bit, and the arena holds one
+// set of temporaries: the largest op's.
+func TestSharedArena(t *testing.T) {
+	build := func() (gen, disc *Graph) {
+		b := NewBuilder()
+		z := b.Input("z", 4, 7, 7)
+		h := b.Apply("up", ConvTranspose2D{Stride: 2, Padding: 1}, z, b.Param("up.weight", 4, 3, 4, 4), b.Param("up.bias", 3))
+		gen = b.Build(b.Apply("t", Tanh{}, h))
+		b = NewBuilder()
+		x := b.Input("x", 3, 14, 14)
+		h = conv(b, "c1", x, 3, 8, 4, 2, 1, true)
+		h = b.Apply("a", LeakyReLU{Slope: 0.2}, h)
+		disc = b.Build(conv(b, "c2", h, 8, 16, 4, 2, 1, true))
+		return gen, disc
+	}
+	run := func(arena *Arena) (out [][]float32) {
+		gen, disc := build()
+		rng := rand.New(rand.NewPCG(3, 3))
+		for _, g := range []*Graph{gen, disc} {
+			for _, p := range g.Params() {
+				copy(p.Value.Data, randSlice(rng, p.Value.Size()))
+			}
+		}
+		const batch = 3
+		gws := gen.NewSharedWorkspace(batch, arena)
+		real, fake := disc.NewSharedWorkspace(batch, arena), disc.NewSharedWorkspace(batch, arena)
+		copy(gws.Input("z").Data, randSlice(rng, gws.Input("z").Size()))
+		copy(real.Input("x").Data, randSlice(rng, real.Input("x").Size()))
+		gws.Forward(true)
+		copy(fake.Input("x").Data, gws.Out(0).Data)
+		real.Forward(true)
+		fake.Forward(true)
+		copy(real.OutGrad(0).Data, real.Out(0).Data)
+		copy(fake.OutGrad(0).Data, fake.Out(0).Data)
+		real.Backward(BackwardOpts{ParamGrads: true})
+		fake.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
+		copy(gws.OutGrad(0).Data, fake.InputGrad("x").Data)
+		gws.Backward(BackwardOpts{ParamGrads: true})
+		out = [][]float32{real.Out(0).Data, fake.Out(0).Data, fake.InputGrad("x").Data}
+		for _, g := range []*Graph{gen, disc} {
+			for _, p := range g.Params() {
+				out = append(out, p.Grad.Data)
+			}
+		}
+		return out
+	}
+	arena := NewArena()
+	shared, private := run(arena), run(nil)
+	for k := range shared {
+		if i := same(shared[k], private[k]); i >= 0 {
+			t.Fatalf("result %d [%d]: shared arena %v, own temporaries %v", k, i, shared[k][i], private[k][i])
+		}
+	}
+	gen, disc := build()
+	want := 0
+	for _, ws := range []*Workspace{gen.NewWorkspace(3), disc.NewWorkspace(3)} {
+		for _, n := range ws.temp {
+			want = max(want, n)
+		}
+	}
+	if arena.Floats() != want {
+		t.Errorf("shared arena holds %d floats, want the largest op's %d", arena.Floats(), want)
+	}
+}

@@ -43,22 +43,26 @@ func (d ConvTranspose2D) OutShape(in [][]int) []int {
 	return []int{g.C, g.H, g.W}
 }
 
-// Scratch: x in channel-major order (kept for the weight gradient), the
-// column matrix (forward's, then the output gradient's) with the slack
-// col2im may read past it, and the input gradient in channel-major order.
+// Scratch: x in channel-major order, kept for the weight gradient.
 func (d ConvTranspose2D) ScratchSize(batch int, in [][]int) int {
 	g, c := d.geometry(in[0], in[1])
+	return c * batch * g.posPerItem
+}
+
+// Temporaries: the column matrix (forward's, then the output gradient's)
+// with the slack col2im may read past it, and the input gradient in
+// channel-major order.
+func (d ConvTranspose2D) TempSize(batch int, in [][]int) int {
+	g, c := d.geometry(in[0], in[1])
 	n := batch * g.posPerItem
-	return 2*c*n + g.rows()*n + patchSlack
+	return g.rows()*n + patchSlack + c*n
 }
 
 func (d ConvTranspose2D) scratch(a *Args) (g patches, c int, xT, col, dxT []float32) {
 	g, c = d.geometry(a.In[0].Shape[1:], a.In[1].Shape)
 	n := a.Batch * g.posPerItem
-	s := a.Scratch
-	xT, s = s[:c*n], s[c*n:]
-	col, s = s[:g.rows()*n+patchSlack], s[g.rows()*n+patchSlack:]
-	dxT = s[:c*n]
+	xT = a.Scratch[:c*n]
+	col, dxT = a.Temp[:g.rows()*n+patchSlack], a.Temp[g.rows()*n+patchSlack:][:c*n]
 	return
 }
 

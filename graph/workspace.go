@@ -20,14 +20,44 @@ type Workspace struct {
 	// outputs and the sources they alias): the caller fills those between
 	// Forward and Backward.
 	outGrad []bool
+	arena   *Arena
+	temp    []int // per node: the op's temporary floats
 }
 
-// NewWorkspace allocates every buffer the graph needs for batch examples.
-func (g *Graph) NewWorkspace(batch int) *Workspace {
+// Arena holds the temporary memory of ops (TempUser) for the workspaces
+// that share it. Those must run one op at a time: the workspaces of one
+// training loop, not of concurrent trials.
+type Arena struct{ buf []float32 }
+
+// NewArena returns an empty arena; workspaces grow it to what they need.
+func NewArena() *Arena { return &Arena{} }
+
+func (ar *Arena) reserve(n int) {
+	if n > len(ar.buf) {
+		ar.buf = make([]float32, n)
+	}
+}
+
+// Floats reports the arena's size, for tests and memory accounting.
+func (ar *Arena) Floats() int { return len(ar.buf) }
+
+// NewWorkspace allocates every buffer the graph needs for batch examples,
+// temporaries included.
+func (g *Graph) NewWorkspace(batch int) *Workspace { return g.NewSharedWorkspace(batch, nil) }
+
+// NewSharedWorkspace is NewWorkspace with the ops' temporaries in arena
+// (a new one when nil): a GAN's generator and discriminator workspaces need
+// one set of convolution temporaries between them, not one each.
+func (g *Graph) NewSharedWorkspace(batch int, arena *Arena) *Workspace {
 	if batch <= 0 {
 		panic("graph: batch must be positive")
 	}
+	if arena == nil {
+		arena = NewArena()
+	}
 	ws := &Workspace{
+		arena:   arena,
+		temp:    make([]int, len(g.nodes)),
 		g:       g,
 		batch:   batch,
 		val:     make([]*Tensor, len(g.nodes)),
@@ -78,6 +108,10 @@ func (g *Graph) NewWorkspace(batch int) *Workspace {
 		}
 		if s, ok := n.op.(Scratcher); ok {
 			a.Scratch = make([]float32, s.ScratchSize(batch, shapes))
+		}
+		if t, ok := n.op.(TempUser); ok {
+			ws.temp[n.ID] = t.TempSize(batch, shapes)
+			arena.reserve(ws.temp[n.ID])
 		}
 	}
 	return ws
@@ -152,7 +186,9 @@ func (ws *Workspace) Forward(train bool) {
 		}
 		a := &ws.args[n.ID]
 		a.Train = train
+		a.Temp = ws.arena.buf[:ws.temp[n.ID]]
 		n.op.Forward(a)
+		a.Temp = nil
 	}
 }
 
@@ -200,6 +236,8 @@ func (ws *Workspace) Backward(opts BackwardOpts) {
 				a.InGrad[j] = a.inGradAll[j]
 			}
 		}
+		a.Temp = ws.arena.buf[:ws.temp[n.ID]]
 		n.op.Backward(a)
+		a.Temp = nil
 	}
 }

@@ -29,8 +29,8 @@ func newELBO(t *trainer) *elbo {
 	o := t.p.Exp.Objective
 	e := &elbo{enc: t.p.Model(o.Encoder), dec: t.p.Model(o.Decoder), opt: t.optims,
 		batcher: t.batcher, gaussian: o.Likelihood == "gaussian", beta: float32(o.KLWeight), noise: t.noise}
-	b := t.batcher.BatchSize()
-	e.encWS, e.decWS = e.enc.Graph.NewWorkspace(b), e.dec.Graph.NewWorkspace(b)
+	b, arena := t.batcher.BatchSize(), graph.NewArena() // one op at a time: shared temporaries
+	e.encWS, e.decWS = e.enc.Graph.NewSharedWorkspace(b, arena), e.dec.Graph.NewSharedWorkspace(b, arena)
 	e.encWS.SetRand(t.dropout)
 	e.decWS.SetRand(t.dropout)
 	e.latent = e.enc.OutputShapes[0][0]

@@ -42,8 +42,11 @@ func newGAN(t *trainer) *gan {
 			gm.optD = append(gm.optD, opt)
 		}
 	}
-	b := t.batcher.BatchSize()
-	gm.gWS, gm.realWS, gm.fakeWS = gm.g.Graph.NewWorkspace(b), gm.d.Graph.NewWorkspace(b), gm.d.Graph.NewWorkspace(b)
+	// The step runs one op at a time: its workspaces share one set of
+	// convolution temporaries.
+	b, arena := t.batcher.BatchSize(), graph.NewArena()
+	gm.gWS = gm.g.Graph.NewSharedWorkspace(b, arena)
+	gm.realWS, gm.fakeWS = gm.d.Graph.NewSharedWorkspace(b, arena), gm.d.Graph.NewSharedWorkspace(b, arena)
 	for _, ws := range []*graph.Workspace{gm.gWS, gm.realWS, gm.fakeWS} {
 		ws.SetRand(t.dropout)
 	}
