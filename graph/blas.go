@@ -63,7 +63,18 @@ func (g *gemmArgs) sgemm() {
 	if g.tB {
 		tb = blas.Trans
 	}
-	blas32.Implementation().Sgemm(ta, tb, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+	if kChunk == 0 || g.k <= kChunk {
+		blas32.Implementation().Sgemm(ta, tb, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
+		return
+	}
+	// C accumulates one chunk of the sum over k per call (see kChunk).
+	beta := g.beta
+	for k0 := 0; k0 < g.k; k0 += kChunk {
+		kc := min(kChunk, g.k-k0)
+		blas32.Implementation().Sgemm(ta, tb, g.m, g.n, kc, g.alpha, g.a[colOffset(g.tA, k0, g.lda):], g.lda,
+			g.b[rowOffset(g.tB, k0, g.ldb):], g.ldb, beta, g.c, g.ldc)
+		beta = 1
+	}
 }
 
 const (
@@ -100,7 +111,11 @@ func gemmParts(whole gemmArgs) {
 	if m == 0 || n == 0 {
 		return
 	}
-	gemmFlop.Add(2 * uint64(m) * uint64(n) * uint64(k))
+	flop := 2 * uint64(m) * uint64(n) * uint64(k)
+	gemmFlop.Add(flop)
+	if flop >= threadedGemmFlop && Threads() > 1 && threadedGemm(whole) {
+		return
+	}
 	np := 1
 	if splitGemm {
 		np = parts(2*m*n*k, gemmMinFlops)

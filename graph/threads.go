@@ -17,9 +17,9 @@ import (
 // on the thread count either; only Adam's returned squared norm, a check
 // against divergence, adds its parts' sums.
 //
-// OpenBLAS runs each call on the calling thread (blas_openblas.go): its own
-// pool spins on the other core after every call and slowed the Go work that
-// follows, and its split of these small GEMMs scaled worse than ours.
+// OpenBLAS takes the largest GEMMs on its own threads and the others on the
+// calling thread (blas_openblas.go); its sums over k are cut so that both
+// add every element in the same order.
 
 // maxParts bounds the parts of one job (and the thread count).
 const maxParts = 8

@@ -34,6 +34,8 @@ var splitShapes = []gemmShape{
 	// forward, weight and column gradients.
 	{false, false, 128, 392, 1024}, {false, true, 128, 1024, 392}, {true, false, 1024, 392, 128},
 	{false, false, 64, 12544, 16},
+	// Large enough for OpenBLAS's own threads (threadedGemm).
+	{false, false, 128, 3136, 1024}, {false, true, 128, 1024, 3136}, {true, false, 1024, 3136, 128},
 	// Much wider than tall: cut into columns.
 	{false, false, 64, 1568, 256}, {false, true, 32, 1024, 300}, {true, true, 20, 333, 77},
 }
@@ -52,10 +54,10 @@ func runGemm(s gemmShape) []float32 {
 	return c
 }
 
-// TestGemmSplitIsExact checks that cutting a GEMM into row or column blocks
-// changes no bit of the result on the linked backend (each element's sum
-// over k runs the same way), so training does not depend on --threads; and
-// that the result is right.
+// TestGemmSplitIsExact checks that cutting a GEMM into row or column blocks,
+// or giving it to OpenBLAS's threads, changes no bit of the result on the
+// linked backend (each element's sum over k runs the same way), so training
+// does not depend on --threads; and that the result is right.
 func TestGemmSplitIsExact(t *testing.T) {
 	for _, s := range splitShapes {
 		var one []float32
