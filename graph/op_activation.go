@@ -20,6 +20,7 @@ const (
 	eltSigmoidBwd
 	eltTanhFwd
 	eltTanhBwd
+	eltZero // out = 0; no x
 )
 
 // eltArgs is one elementwise kernel over out (y or dx), x and, backward,
@@ -48,6 +49,8 @@ func (e *eltArgs) run() {
 		tanhForward(e.out, e.x)
 	case eltTanhBwd:
 		tanhBackward(e.out, e.x, e.dy)
+	case eltZero:
+		clear(e.out)
 	}
 }
 
@@ -55,7 +58,9 @@ func (e *eltArgs) run() {
 func elementwise(e eltArgs) {
 	const minPerPart = 1 << 18 // values: below, a hand-off costs what it saves
 	n := len(e.out)
-	e.x = e.x[:n]
+	if e.x != nil {
+		e.x = e.x[:n]
+	}
 	if e.dy != nil {
 		e.dy = e.dy[:n]
 	}
@@ -71,7 +76,10 @@ func elementwise(e eltArgs) {
 			hi = n
 		}
 		p := e
-		p.out, p.x = e.out[lo:hi], e.x[lo:hi]
+		p.out = e.out[lo:hi]
+		if e.x != nil {
+			p.x = e.x[lo:hi]
+		}
 		if e.dy != nil {
 			p.dy = e.dy[lo:hi]
 		}
