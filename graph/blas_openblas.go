@@ -68,9 +68,11 @@ func threadedGemm(g gemmArgs) bool {
 	}
 	threaded.Lock()
 	defer threaded.Unlock()
+	quietPool.Store(true)
 	openblas.SetThreads(Threads())
 	g.run()
 	openblas.SetThreads(1)
+	quietPool.Store(false)
 	return true
 }
 

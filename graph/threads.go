@@ -141,6 +141,10 @@ func worker(i int) {
 	}
 }
 
+// quietPool, while set, makes waiting workers block at once instead of
+// spinning: OpenBLAS's threads need the cores during a threaded GEMM.
+var quietPool atomic.Bool
+
 // event signals from one goroutine to another; the waiter spins for a
 // while before it blocks.
 type event struct {
@@ -168,6 +172,9 @@ func (e *event) wait(seen uint64, spin time.Duration) uint64 {
 		}
 		spinPause()
 		if i&63 == 63 {
+			if quietPool.Load() {
+				break
+			}
 			if deadline.IsZero() {
 				deadline = time.Now().Add(spin)
 			} else if time.Now().After(deadline) {
