@@ -269,8 +269,6 @@ func col2imRange(g patches, batch, b0, b1 int, col, x []float32) {
 // offsets ascending. With AVX2 it gathers instead of scattering, 8 pixels at
 // a time, each collecting the entries fillInverse lists for it in that order.
 func col2imIndexed(g patches, batch, b0, b1 int, col, x []float32) {
-	var tab [patchTable]int32
-	g.fillIndex(tab[:])
 	n, img, kk := batch*g.posPerItem, g.H*g.W, g.K*g.K
 	if b1 > b0 && k4s2Vec(g) && len(col) >= kk*g.C*n+patchSlack {
 		k := newK4S2Consts(g.OW)
@@ -281,6 +279,8 @@ func col2imIndexed(g patches, batch, b0, b1 int, col, x []float32) {
 		}
 		return
 	}
+	var tab [patchTable]int32
+	g.fillIndex(tab[:])
 	if useVec && b1 > b0 {
 		var inv [patchTable]int32
 		if slots := g.fillInverse(tab[:], n, inv[:]); slots > 0 {

@@ -63,16 +63,8 @@ evaluate {
 `
 
 func TestConditionalRingGANPlacesEachLabelOnItsMode(t *testing.T) {
-	p := compileSrc(t, condRing, nil)
-	ds, _, err := loadData(p.Exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := newTrainer(p, Options{TrialIndex: -1}, ds, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gm := tr.obj.(*gan)
+	tr := srcTrainer(t, condRing, nil)
+	ds, gm := tr.trainDS, tr.obj.(*gan)
 	metrics := func() (acc, hq float64) {
 		ev := &evalContext{seed: 1, metrics: map[string]bool{"cond_acc": true, "hq": true},
 			rng: streamRand(1, "cond-test"), train: ds}

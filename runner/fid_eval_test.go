@@ -15,16 +15,7 @@ import (
 // with freshly initialised weights.
 func untrainedGAN(t *testing.T, src string) *gan {
 	t.Helper()
-	p := compileSrc(t, src, nil)
-	ds, _, err := loadData(p.Exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := newTrainer(p, Options{TrialIndex: -1}, ds, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr.obj.(*gan)
+	return srcTrainer(t, src, nil).obj.(*gan)
 }
 
 func metricValue(t *testing.T, vals []namedValue, name string) float64 {
@@ -144,15 +135,7 @@ func TestFIDFallsAsGANTrains(t *testing.T) {
 	src = strings.Replace(src, `every   = "1 epoch"`, `every   = "200 steps"`, 1)
 	sets := map[string]string{"lr": "0.001"}
 
-	p := compileSrc(t, src, sets)
-	ds, _, err := loadData(p.Exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := newTrainer(p, Options{TrialIndex: -1}, ds, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := srcTrainer(t, src, sets)
 	ev := &evalContext{seed: 1, metrics: map[string]bool{"fid": true, "class_kl": true}, numSamples: 1000,
 		rng: streamRand(1, "fid-test"), lo: -1, hi: 1}
 	vals, err := ev.ganMetrics(tr.obj.(*gan))

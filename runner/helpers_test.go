@@ -28,6 +28,23 @@ func compileSrc(tb testing.TB, src string, sets map[string]string) *Program {
 	return p
 }
 
+// srcTrainer compiles an experiment written in a test, loads its data and
+// prepares its trainer, without a store: for tests that drive steps and
+// evaluations themselves.
+func srcTrainer(tb testing.TB, src string, sets map[string]string) *trainer {
+	tb.Helper()
+	p := compileSrc(tb, src, sets)
+	trainDS, evalDS, err := loadData(p.Exp)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t, err := newTrainer(p, Options{TrialIndex: -1}, trainDS, evalDS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
 // testOptions records into a temporary store and folder.
 func testOptions(tb testing.TB) Options {
 	return Options{Store: trackingtest.MustOpen(tb), RunsDir: filepath.Join(tb.TempDir(), "runs"),

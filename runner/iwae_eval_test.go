@@ -55,22 +55,14 @@ evaluate {
 // and one test set: with k = 1 it is the ELBO (in expectation), and it
 // tightens monotonically as k grows, by less at each tenfold step.
 func TestIWAEBoundTightensWithK(t *testing.T) {
-	p := compileSrc(t, iwaeVAE, nil)
-	trainDS, testDS, err := loadData(p.Exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := newTrainer(p, Options{TrialIndex: -1}, trainDS, testDS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := srcTrainer(t, iwaeVAE, nil)
 	vals := make([]float64, len(tr.obj.metricNames()))
 	for s := 0; s < tr.total; s++ {
 		tr.obj.step(vals)
 	}
 	e := tr.obj.(*elbo)
 	newEv := func(purpose string) *evalContext {
-		return &evalContext{seed: 2, data: testDS, train: trainDS, dataShape: trainDS.Shape, batch: 250,
+		return &evalContext{seed: 2, data: tr.evalDS, train: tr.trainDS, dataShape: tr.trainDS.Shape, batch: 250,
 			metrics: map[string]bool{"elbo": true}, rng: streamRand(2, purpose)}
 	}
 	got, err := e.evaluate(newEv("elbo"))

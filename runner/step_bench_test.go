@@ -16,16 +16,7 @@ func newBenchTrainer(tb testing.TB, path string, sets map[string]string) *traine
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := compileSrc(tb, string(src), sets)
-	trainDS, evalDS, err := loadData(p.Exp)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	t, err := newTrainer(p, Options{TrialIndex: -1}, trainDS, evalDS)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return t
+	return srcTrainer(tb, string(src), sets)
 }
 
 func benchSteps(b *testing.B, path string, sets map[string]string) {

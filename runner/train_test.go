@@ -30,15 +30,8 @@ func TestRingGANCoversModes(t *testing.T) {
 	src := readExample(t, "gan_ring.hcl")
 	// Untrained, the generator's samples sit near the origin, far from
 	// every mode of a ring of radius 2.
-	p := compileSrc(t, src, nil)
-	ds, _, err := loadData(p.Exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := newTrainer(p, Options{TrialIndex: -1}, ds, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := srcTrainer(t, src, nil)
+	ds := tr.trainDS
 	s := eval.ScoreMixture(tr.obj.(*gan).samples(2500, streamRand(1, "t"), nil), ds.Centers, ds.Std)
 	if s.Modes != 0 {
 		t.Fatalf("an untrained generator covers %d modes", s.Modes)
