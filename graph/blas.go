@@ -113,7 +113,7 @@ func gemmParts(whole gemmArgs) {
 	}
 	flop := 2 * uint64(m) * uint64(n) * uint64(k)
 	gemmFlop.Add(flop)
-	if flop >= threadedGemmFlop && Threads() > 1 && threadedGemm(whole) {
+	if flop >= threadedGemmFlop && Threads() > 1 && pool.passes.Load() == 0 && threadedGemm(whole) {
 		return
 	}
 	np := 1

@@ -33,6 +33,18 @@ type TempUser interface {
 	TempSize(batch int, in [][]int) int
 }
 
+// BatchCoupler is an Op whose training pass mixes the examples of a batch
+// (batch norm's statistics) or reads one random stream across the batch in
+// order (dropout): its graph's workspaces are not cut into halves.
+type BatchCoupler interface{ CouplesBatch() }
+
+// Coster is an Op that reports the floating-point operations of its forward
+// pass over a batch (the GEMM ops): what decides whether a workspace runs
+// as halves (Graph.splits).
+type Coster interface {
+	Flops(batch int, in [][]int) int
+}
+
 // Aliaser is an Op whose output is its first input seen with another shape
 // (reshape, flatten): the workspace shares the buffers instead of copying.
 type Aliaser interface{ Alias() }

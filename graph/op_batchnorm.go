@@ -269,3 +269,5 @@ func (n BatchNorm) backwardRange(a *Args, cFrom, cTo int) {
 		}
 	}
 }
+
+func (BatchNorm) CouplesBatch() {}

@@ -33,6 +33,11 @@ func (c Conv2D) OutShape(in [][]int) []int {
 	return []int{f, g.OH, g.OW}
 }
 
+func (c Conv2D) Flops(batch int, in [][]int) int {
+	g, _ := c.geometry(in)
+	return 2 * batch * Numel(in[1]) * g.posPerItem
+}
+
 // Scratch: the column matrix, kept from Forward for the weight gradient;
 // Backward leaves it intact, so it may run twice after one Forward.
 func (c Conv2D) ScratchSize(batch int, in [][]int) int {

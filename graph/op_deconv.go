@@ -43,6 +43,11 @@ func (d ConvTranspose2D) OutShape(in [][]int) []int {
 	return []int{g.C, g.H, g.W}
 }
 
+func (d ConvTranspose2D) Flops(batch int, in [][]int) int {
+	g, _ := d.geometry(in[0], in[1])
+	return 2 * batch * Numel(in[1]) * g.posPerItem
+}
+
 // Scratch: x in channel-major order, kept for the weight gradient.
 func (d ConvTranspose2D) ScratchSize(batch int, in [][]int) int {
 	g, c := d.geometry(in[0], in[1])

@@ -19,6 +19,8 @@ func (Dense) OutShape(in [][]int) []int {
 	return []int{w[0]}
 }
 
+func (Dense) Flops(batch int, in [][]int) int { return 2 * batch * Numel(in[1]) }
+
 func (Dense) Forward(a *Args) {
 	x, w, y := a.In[0], a.In[1], a.Out
 	out, in := w.Shape[0], w.Shape[1]

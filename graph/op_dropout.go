@@ -54,3 +54,5 @@ func (d Dropout) Backward(a *Args) {
 		dx[i] += dy[i] * m
 	}
 }
+
+func (Dropout) CouplesBatch() {}

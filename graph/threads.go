@@ -33,6 +33,7 @@ type task struct {
 	bn    bnArgs
 	perm  permuteArgs
 	elt   eltArgs
+	pass  passArgs
 }
 
 type taskKind uint8
@@ -45,6 +46,7 @@ const (
 	taskBatchNorm
 	taskPermute
 	taskElementwise
+	taskPass
 )
 
 func (t *task) run() {
@@ -65,6 +67,8 @@ func (t *task) run() {
 		t.perm.run()
 	case taskElementwise:
 		t.elt.run()
+	case taskPass:
+		t.pass.run()
 	}
 }
 
@@ -74,6 +78,9 @@ type workerPool struct {
 	started int
 	tasks   [maxParts]task // tasks[i] is worker i−1's part
 	slots   [maxParts - 1]workerSlot
+	// passes counts the workspace halves running (runHalves): each has a
+	// thread, so their ops are not cut further.
+	passes atomic.Int32
 }
 
 // workerSlot is one worker's two signals: a part posted, a part done.
@@ -93,6 +100,9 @@ func setPoolThreads(n int) { pool.threads.Store(int32(min(max(n, 1), maxParts)))
 // parts is how many parts a job of the given size is cut into: no more than
 // the goroutines that can run at once, since a waiting part would spin.
 func parts(work, minPerPart int) int {
+	if pool.passes.Load() > 0 {
+		return 1
+	}
 	return max(1, min(int(pool.threads.Load()), runtime.GOMAXPROCS(0), work/minPerPart))
 }
 
@@ -125,10 +135,13 @@ func runParts(ts []task) {
 
 // Workers keep spinning a while after a part, since a training step posts
 // the next one within microseconds; a parked goroutine takes tens of
-// microseconds to wake, as long as a small GEMM.
+// microseconds to wake, as long as a small GEMM. A caller spins as long as
+// a workspace half takes (a few hundred microseconds on the ring GAN): with
+// 50 µs it parked 1.5 times a step there, and each wake-up also left the
+// worker waiting long enough to park.
 const (
 	workerSpin = 200 * time.Microsecond
-	callerSpin = 50 * time.Microsecond
+	callerSpin = time.Millisecond
 )
 
 func worker(i int) {
