@@ -38,10 +38,10 @@ type TempUser interface {
 // order (dropout): its graph's workspaces are not cut into halves.
 type BatchCoupler interface{ CouplesBatch() }
 
-// Coster is an Op that reports the floating-point operations of its forward
-// pass over a batch (the GEMM ops): what decides whether a workspace runs
-// as halves (Graph.splits).
-type Coster interface {
+// FlopCounter is an Op that reports the floating-point operations of its
+// forward pass over a batch (the GEMM ops): what decides whether a
+// workspace runs as halves (Graph.splits).
+type FlopCounter interface {
 	Flops(batch int, in [][]int) int
 }
 
