@@ -11,8 +11,8 @@
 # clusters stay about twice as wide as the modes (HQ 51-63% over seeds 1-3,
 # at any of lr 1e-4, 2e-4, 5e-4 and widths 128, 256). A larger rate that
 # decays linearly to zero explores early and settles late: seeds 1-3 reach
-# 8/8 modes with HQ 74.6%, 72.6% and 73.8% (EXP_SLOW=1 go test -run
-# RingGANFullBudget ./runner). Here (2 cores): about 16 seconds.
+# 8/8 modes with HQ 74.4%, 73.6% and 73.8% (EXP_SLOW=1 go test -run
+# RingGANFullBudget ./runner). Here (2 cores): about 11 seconds.
 experiment "gan_ring" {
   description = "non-saturating GAN on a ring of 8 Gaussians"
   seed        = 1
