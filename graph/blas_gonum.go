@@ -7,6 +7,11 @@ package graph
 const (
 	kChunk           = 0
 	threadedGemmFlop = ^uint64(0)
+	bigGemmFlop      = threadedGemmFlop
 )
 
-func threadedGemm(gemmArgs) bool { return false }
+func bigGemm(gemmArgs) bool { return false }
+
+func bigSgemm(int, bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int) {
+	panic("graph: no large-product backend in the pure-Go build")
+}
