@@ -13,8 +13,8 @@ EXAMPLE   ?= experiments/vae_mnist.hcl
 
 all: build
 
-# setup installs the system packages exp needs (Debian): OpenBLAS and
-# oneDNN for the fast BLAS backend. It does nothing when they are present.
+# setup installs the system packages exp needs (Debian): OpenBLAS for the
+# fast BLAS backend. It does nothing when they are present.
 setup:
 	@./.ci/setup
 

@@ -23,9 +23,6 @@ type gemmArgs struct {
 	// bias, when not nil, is first copied into every row of C (beta is 1):
 	// each part fills its own rows, which it then finds in its cache.
 	bias []float32
-	// threads, when positive, sends the product to the large-product
-	// backend (bigSgemm) on that many threads.
-	threads int
 }
 
 func (g *gemmArgs) run() {
@@ -66,21 +63,16 @@ func (g *gemmArgs) sgemm() {
 	if g.tB {
 		tb = blas.Trans
 	}
-	call := func(k int, a, b []float32, beta float32) {
-		if g.threads > 0 {
-			bigSgemm(g.threads, g.tA, g.tB, g.m, g.n, k, g.alpha, a, g.lda, b, g.ldb, beta, g.c, g.ldc)
-			return
-		}
-		blas32.Implementation().Sgemm(ta, tb, g.m, g.n, k, g.alpha, a, g.lda, b, g.ldb, beta, g.c, g.ldc)
-	}
 	if kChunk == 0 || g.k <= kChunk {
-		call(g.k, g.a, g.b, g.beta)
+		blas32.Implementation().Sgemm(ta, tb, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, g.c, g.ldc)
 		return
 	}
 	// C accumulates one chunk of the sum over k per call (see kChunk).
 	beta := g.beta
 	for k0 := 0; k0 < g.k; k0 += kChunk {
-		call(min(kChunk, g.k-k0), g.a[colOffset(g.tA, k0, g.lda):], g.b[rowOffset(g.tB, k0, g.ldb):], beta)
+		kc := min(kChunk, g.k-k0)
+		blas32.Implementation().Sgemm(ta, tb, g.m, g.n, kc, g.alpha, g.a[colOffset(g.tA, k0, g.lda):], g.lda,
+			g.b[rowOffset(g.tB, k0, g.ldb):], g.ldb, beta, g.c, g.ldc)
 		beta = 1
 	}
 }
@@ -97,12 +89,12 @@ const (
 // call on one thread (splitGemm), a large product is cut into row blocks of
 // C (column blocks when C has few rows), one per thread.
 func gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmParts(gemmArgs{tA, tB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, nil, 0})
+	gemmParts(gemmArgs{tA, tB, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, nil})
 }
 
 // gemmBias computes C = alpha·op(A)·op(B) + bias, bias repeated on every row.
 func gemmBias(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, bias, c []float32, ldc int) {
-	gemmParts(gemmArgs{tA, tB, m, n, k, alpha, 1, a, b, c, lda, ldb, ldc, bias[:n], 0})
+	gemmParts(gemmArgs{tA, tB, m, n, k, alpha, 1, a, b, c, lda, ldb, ldc, bias[:n]})
 }
 
 // gemmFlop counts the floating-point operations (2·m·n·k per product) of
@@ -121,7 +113,7 @@ func gemmParts(whole gemmArgs) {
 	}
 	flop := 2 * uint64(m) * uint64(n) * uint64(k)
 	gemmFlop.Add(flop)
-	if flop >= bigGemmFlop && bigGemm(whole) {
+	if flop >= threadedGemmFlop && Threads() > 1 && pool.passes.Load() == 0 && threadedGemm(whole) {
 		return
 	}
 	np := 1

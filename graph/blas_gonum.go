@@ -7,11 +7,6 @@ package graph
 const (
 	kChunk           = 0
 	threadedGemmFlop = ^uint64(0)
-	bigGemmFlop      = threadedGemmFlop
 )
 
-func bigGemm(gemmArgs) bool { return false }
-
-func bigSgemm(int, bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int) {
-	panic("graph: no large-product backend in the pure-Go build")
-}
+func threadedGemm(gemmArgs) bool { return false }

@@ -17,10 +17,9 @@ import (
 // on the thread count either; only Adam's returned squared norm, a check
 // against divergence, adds its parts' sums.
 //
-// oneDNN (or, without it, OpenBLAS) takes the large GEMMs on its own
-// threads and OpenBLAS the others on the calling thread (blas_openblas.go);
-// sums over k are cut so that every element is added in the same order on
-// any thread count.
+// OpenBLAS takes the largest GEMMs on its own threads and the others on the
+// calling thread (blas_openblas.go); its sums over k are cut so that both
+// add every element in the same order.
 
 // maxParts bounds the parts of one job (and the thread count).
 const maxParts = 8
