@@ -279,13 +279,6 @@ func (p *passArgs) run() {
 		p.ws.Forward(p.train)
 		return
 	}
-	if p.opts.ParamGrads {
-		for _, n := range p.ws.g.nodes {
-			if n.kind == kindParam && p.ws.grad[n.ID] != n.param.Grad {
-				p.ws.grad[n.ID].Zero() // the second half's own
-			}
-		}
-	}
 	p.ws.Backward(p.opts)
 }
 
@@ -385,6 +378,11 @@ type BackwardOpts struct {
 // through the graph, computing only what opts asks for.
 func (ws *Workspace) Backward(opts BackwardOpts) {
 	if ws.halves[0] != nil {
+		if opts.ParamGrads {
+			for _, p := range ws.ownGrads {
+				p.own.Zero()
+			}
+		}
 		ws.runHalves(passArgs{backward: true, opts: opts})
 		if opts.ParamGrads {
 			for _, p := range ws.ownGrads {

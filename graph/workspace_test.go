@@ -51,7 +51,7 @@ func passes(g *Graph, ws *Workspace) [][]float32 {
 // TestHalvesMatchWhole checks that a workspace run as two halves of its
 // batch computes what the whole does (up to the rounding of the parameter
 // gradients' sums, now added in two parts), bit for bit the same on one
-// thread and on two.
+// thread and on two, Backward after Backward.
 func TestHalvesMatchWhole(t *testing.T) {
 	const batch = 300 // halves of 144 and 156 rows
 	g := ringMLP(128)
@@ -61,7 +61,13 @@ func TestHalvesMatchWhole(t *testing.T) {
 	whole := passes(g, g.newWorkspace(batch, nil, false))
 	var halves [2][][]float32
 	for i, threads := range []int{1, 2} {
-		withThreads(threads, func() { halves[i] = passes(g, g.NewWorkspace(batch)) })
+		// Twice on one workspace: the second half's own gradients must
+		// start each Backward from zero.
+		withThreads(threads, func() {
+			ws := g.NewWorkspace(batch)
+			passes(g, ws)
+			halves[i] = passes(g, ws)
+		})
 	}
 	for j := range whole {
 		scale := 0.0 // sums of many terms round to a share of the largest
