@@ -168,11 +168,16 @@ func (b *Builder) State(name string, shape ...int) *Tensor {
 
 // Apply adds a node computing op over inputs.
 func (b *Builder) Apply(name string, op Op, inputs ...*Node) *Node {
-	shapes := make([][]int, len(inputs))
-	for i, in := range inputs {
-		shapes[i] = in.Shape
+	return b.add(&Node{Name: name, Shape: op.OutShape(shapesOf(inputs)), kind: kindOp, op: op, in: inputs})
+}
+
+// shapesOf lists the nodes' per-example shapes, as ops take them.
+func shapesOf(nodes []*Node) [][]int {
+	shapes := make([][]int, len(nodes))
+	for i, n := range nodes {
+		shapes[i] = n.Shape
 	}
-	return b.add(&Node{Name: name, Shape: op.OutShape(shapes), kind: kindOp, op: op, in: inputs})
+	return shapes
 }
 
 // Build freezes the graph with the given outputs.

@@ -141,11 +141,10 @@ func (ws *Workspace) prepareArgs() {
 		a.In = make([]*Tensor, len(n.in))
 		a.InGrad = make([]*Tensor, len(n.in))
 		a.inGradAll = make([]*Tensor, len(n.in))
-		shapes := make([][]int, len(n.in))
 		for i, in := range n.in {
 			a.In[i], a.inGradAll[i] = ws.val[in.ID], ws.grad[in.ID]
-			shapes[i] = in.Shape
 		}
+		shapes := shapesOf(n.in)
 		if s, ok := n.op.(Scratcher); ok {
 			a.Scratch = make([]float32, s.ScratchSize(ws.batch, shapes))
 		}
@@ -190,11 +189,7 @@ func (g *Graph) splits(batch int) bool {
 			return false
 		}
 		if c, ok := n.op.(FlopCounter); ok {
-			shapes := make([][]int, len(n.in))
-			for i, in := range n.in {
-				shapes[i] = in.Shape
-			}
-			if c.Flops(batch, shapes) > splitMaxFlop {
+			if c.Flops(batch, shapesOf(n.in)) > splitMaxFlop {
 				return false
 			}
 		}

@@ -77,16 +77,8 @@ func setTinyGAN(p *Program, c [2]float32) {
 
 func newTinyTrainer(t *testing.T, sets map[string]string) *trainer {
 	t.Helper()
-	p := compileSrc(t, tinyGAN, sets)
-	setTinyGAN(p, [2]float32{0.3, -0.2})
-	ds, _, err := loadData(p.Exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := newTrainer(p, Options{TrialIndex: -1}, ds, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := srcTrainer(t, tinyGAN, sets)
+	setTinyGAN(tr.p, [2]float32{0.3, -0.2})
 	return tr
 }
 
