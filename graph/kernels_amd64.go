@@ -10,6 +10,16 @@ package graph
 // hasAVX2 reports AVX and AVX2 in the CPU and YMM state enabled by the OS.
 var hasAVX2 = detectAVX2()
 
+// hasFMA reports the FMA3 instructions that direct convolution's kernel
+// (tile6x16) uses.
+var hasFMA = detectFMA()
+
+func detectFMA() bool {
+	const fma = 1 << 12 // CPUID.1:ECX
+	_, _, c1, _ := cpuid(1, 0)
+	return hasAVX2 && c1&fma != 0
+}
+
 // useVec selects the vector kernels; tests turn it off to run the scalar
 // references on the same inputs.
 var useVec = hasAVX2
@@ -41,6 +51,15 @@ func xgetbv0() (eax, edx uint32)
 
 // spinPause marks one turn of a spin-wait loop (threads.go).
 func spinPause()
+
+//go:noescape
+func tile6x16(k int, a *float32, aoff *int32, aidx *[tileRows]int, b *float32, bstride int, c *float32)
+
+//go:noescape
+func copyRowsAVX2(dst, src *float32, rows, w, dstStride, srcStride int)
+
+//go:noescape
+func copyShortRowsAVX2(dst, src *float32, rows, w, dstStride, srcStride int)
 
 //go:noescape
 func addToAVX2(dst, src *float32, n int)
@@ -408,4 +427,21 @@ func gradSumsLanesVec(dy, x, m, is []float32, s, sx []float64) int {
 		gradSumsLanesAVX2(&dy[0], &x[:n][0], &k, &s[:n][0], &sx[:n][0], n)
 	}
 	return n
+}
+
+// copyRowsVec copies rows of w floats from src (rows srcStride apart) to dst
+// (dstStride apart) when the vector kernel can (w ≥ 8), and reports whether
+// it did (w ≥ 4).
+func copyRowsVec(dst, src []float32, rows, w, dstStride, srcStride int) bool {
+	if !useVec || w < 4 || rows < 1 {
+		return false
+	}
+	_ = dst[(rows-1)*dstStride+w-1]
+	_ = src[(rows-1)*srcStride+w-1]
+	if w < 8 {
+		copyShortRowsAVX2(&dst[0], &src[0], rows, w, dstStride, srcStride)
+	} else {
+		copyRowsAVX2(&dst[0], &src[0], rows, w, dstStride, srcStride)
+	}
+	return true
 }

@@ -1337,3 +1337,195 @@ gslloop:
 	JNZ       gslloop
 	VZEROUPPER
 	RET
+
+// func tile6x16(k int, a *float32, aoff *int32, aidx *[6]int, b *float32, bstride int, c *float32)
+// c[i*16+q] = Σ_p a[aoff[p]+aidx[i]] · b[p*bstride+q], i < 6, q < 16 (conv_direct.go).
+TEXT ·tile6x16(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), DX
+	MOVQ aoff+16(FP), SI
+	MOVQ aidx+24(FP), AX
+	MOVQ b+32(FP), DI
+	MOVQ bstride+40(FP), BX
+	SHLQ $2, BX
+	// Row offsets in bytes relative to row 0, whose own offset moves into DX.
+	MOVQ 0(AX), R8
+	LEAQ (DX)(R8*4), DX
+	MOVQ 8(AX), R9
+	SUBQ R8, R9
+	SHLQ $2, R9
+	MOVQ 16(AX), R10
+	SUBQ R8, R10
+	SHLQ $2, R10
+	MOVQ 24(AX), R11
+	SUBQ R8, R11
+	SHLQ $2, R11
+	MOVQ 32(AX), R12
+	SUBQ R8, R12
+	SHLQ $2, R12
+	MOVQ 40(AX), R13
+	SUBQ R8, R13
+	SHLQ $2, R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	// Two steps a turn while k allows, then one.
+	CMPQ CX, $2
+	JLT  tilelast
+tileloop:
+	MOVLQSX      (SI), AX
+	LEAQ         (DX)(AX*4), AX
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (AX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (AX)(R10*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (AX)(R11*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (AX)(R12*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (AX)(R13*1), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $4, SI
+	ADDQ         BX, DI
+	MOVLQSX      (SI), AX
+	LEAQ         (DX)(AX*4), AX
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (AX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (AX)(R10*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (AX)(R11*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (AX)(R12*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (AX)(R13*1), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $4, SI
+	ADDQ         BX, DI
+	SUBQ         $2, CX
+	CMPQ         CX, $2
+	JGE          tileloop
+	TESTQ        CX, CX
+	JZ           tiledone
+tilelast:
+	MOVLQSX      (SI), AX
+	LEAQ         (DX)(AX*4), AX
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (AX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (AX)(R9*1), Y15
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (AX)(R10*1), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (AX)(R11*1), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (AX)(R12*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (AX)(R13*1), Y15
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $4, SI
+	ADDQ         BX, DI
+tiledone:
+	MOVQ c+48(FP), DX
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	VMOVUPS Y4, 128(DX)
+	VMOVUPS Y5, 160(DX)
+	VMOVUPS Y6, 192(DX)
+	VMOVUPS Y7, 224(DX)
+	VMOVUPS Y8, 256(DX)
+	VMOVUPS Y9, 288(DX)
+	VMOVUPS Y10, 320(DX)
+	VMOVUPS Y11, 352(DX)
+	VZEROUPPER
+	RET
+
+// func copyRowsAVX2(dst, src *float32, rows, w, dstStride, srcStride int)
+// Copies rows of w ≥ 8 floats; the last 8 of a row are copied again from
+// their own start, so no row is read or written past its end.
+TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ w+24(FP), DX
+	MOVQ dstStride+32(FP), R8
+	MOVQ srcStride+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	LEAQ -32(DX*4), R10 // byte offset of a row's last 8 floats
+crow:
+	XORQ AX, AX
+cchunk:
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ    $32, AX
+	CMPQ    AX, R10
+	JLT     cchunk
+	VMOVUPS (SI)(R10*1), Y0
+	VMOVUPS Y0, (DI)(R10*1)
+	ADDQ    R8, DI
+	ADDQ    R9, SI
+	DECQ    CX
+	JNZ     crow
+	VZEROUPPER
+	RET
+
+// func copyShortRowsAVX2(dst, src *float32, rows, w, dstStride, srcStride int)
+// copyRowsAVX2 for 4 ≤ w < 8: the first and the last 4 floats of each row.
+TEXT ·copyShortRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ w+24(FP), DX
+	MOVQ dstStride+32(FP), R8
+	MOVQ srcStride+40(FP), R9
+	SHLQ $2, R8
+	SHLQ $2, R9
+	LEAQ -16(DX*4), R10
+srow:
+	VMOVUPS (SI), X0
+	VMOVUPS (SI)(R10*1), X1
+	VMOVUPS X0, (DI)
+	VMOVUPS X1, (DI)(R10*1)
+	ADDQ    R8, DI
+	ADDQ    R9, SI
+	DECQ    CX
+	JNZ     srow
+	RET

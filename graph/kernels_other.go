@@ -10,6 +10,13 @@ const hasAVX2 = false
 
 var useVec = false
 
+const hasFMA = false
+
+// tile6x16 is never called: tileKernel takes tileKernelRef without useVec.
+func tile6x16(k int, a *float32, aoff *int32, aidx *[tileRows]int, b *float32, bstride int, c *float32) {
+	panic("graph: tile6x16 without the amd64 kernels")
+}
+
 func addToVec(dst, src []float32) int                    { return 0 }
 func add3Vec(dst, a, b []float32) int                    { return 0 }
 func scaleVec(dst []float32, s float32) int              { return 0 }
@@ -52,3 +59,5 @@ func bnNormLanesVec(y, x, m, s, t []float32) int                   { return 0 }
 func bnGradLanesVec(dx, dy, x, m, gs, md, mdx []float32) int       { return 0 }
 func statsLanesVec(x []float32, k, s, ss []float64) int            { return 0 }
 func gradSumsLanesVec(dy, x, m, is []float32, s, sx []float64) int { return 0 }
+
+func copyRowsVec(dst, src []float32, rows, w, dstStride, srcStride int) bool { return false }

@@ -39,16 +39,24 @@ func (c Conv2D) Flops(batch int, in [][]int) int {
 }
 
 // Scratch: the column matrix, kept from Forward for the weight gradient;
-// Backward leaves it intact, so it may run twice after one Forward.
+// Backward leaves it intact, so it may run twice after one Forward. Direct
+// convolution (conv_direct.go) keeps nothing.
 func (c Conv2D) ScratchSize(batch int, in [][]int) int {
-	g, _ := c.geometry(in)
+	g, f := c.geometry(in)
+	if useDirect(g, f) {
+		return 0
+	}
 	return g.rows() * batch * g.posPerItem
 }
 
 // Temporaries: the output (or its gradient) in channel-major order, and the
-// column gradient with the slack col2im may read past it.
+// column gradient with the slack col2im may read past it; or what the
+// direct products need.
 func (c Conv2D) TempSize(batch int, in [][]int) int {
 	g, f := c.geometry(in)
+	if useDirect(g, f) {
+		return max(directForwardTemp(g, f, batch), directInputGradTemp(g, f, batch), directWeightGradTemp(g, f, batch))
+	}
 	n := batch * g.posPerItem
 	return f*n + g.rows()*n + patchSlack
 }
@@ -63,22 +71,45 @@ func (c Conv2D) scratch(a *Args) (g patches, f int, col, t, dcol []float32) {
 	return
 }
 
+// direct reports the geometry and whether it runs direct.
+func (c Conv2D) direct(a *Args) (patches, int, bool) {
+	x, w := a.In[0].Shape, a.In[1].Shape
+	g := newPatches(x[1], x[2], x[3], w[2], c.Stride, c.Padding)
+	return g, w[0], useDirect(g, w[0])
+}
+
 func (c Conv2D) Forward(a *Args) {
-	g, f, col, t, _ := c.scratch(a)
-	n := a.Batch * g.posPerItem
-	im2col(g, a.Batch, a.In[0].Data, col)
-	gemm(false, false, f, n, g.rows(), 1, a.In[1].Data, g.rows(), col, n, 0, t, n)
 	var bias []float32
 	if len(a.In) == 3 {
 		bias = a.In[2].Data
 	}
+	if g, f, ok := c.direct(a); ok {
+		directForward(g, f, a.Batch, a.In[0].Data, a.In[1].Data, bias, a.Out.Data, false, a.Temp)
+		return
+	}
+	g, f, col, t, _ := c.scratch(a)
+	n := a.Batch * g.posPerItem
+	im2col(g, a.Batch, a.In[0].Data, col)
+	gemm(false, false, f, n, g.rows(), 1, a.In[1].Data, g.rows(), col, n, 0, t, n)
 	fromChannelMajor(a.Out.Data, t, bias, a.Batch, f, g.posPerItem, false)
 }
 
 func (c Conv2D) Backward(a *Args) {
+	dy := a.OutGrad.Data
+	if g, f, ok := c.direct(a); ok {
+		if dw := a.InGrad[1]; dw != nil {
+			directWeightGrad(g, f, a.Batch, a.In[0].Data, dy, dw.Data, a.Temp)
+		}
+		if len(a.In) == 3 && a.InGrad[2] != nil {
+			sumPerChannel(a.InGrad[2].Data, dy, a.Batch, f, g.posPerItem)
+		}
+		if dx := a.InGrad[0]; dx != nil {
+			directInputGrad(g, f, a.Batch, dy, a.In[1].Data, dx.Data, a.Temp)
+		}
+		return
+	}
 	g, f, col, dyT, dcol := c.scratch(a)
 	n := a.Batch * g.posPerItem
-	dy := a.OutGrad.Data
 	toChannelMajor(dyT, dy, a.Batch, f, g.posPerItem)
 	if dw := a.InGrad[1]; dw != nil {
 		// dW += dY·colᵀ

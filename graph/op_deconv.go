@@ -48,9 +48,13 @@ func (d ConvTranspose2D) Flops(batch int, in [][]int) int {
 	return 2 * batch * Numel(in[1]) * g.posPerItem
 }
 
-// Scratch: x in channel-major order, kept for the weight gradient.
+// Scratch: x in channel-major order, kept for the weight gradient; nothing
+// for direct convolution.
 func (d ConvTranspose2D) ScratchSize(batch int, in [][]int) int {
 	g, c := d.geometry(in[0], in[1])
+	if useDirect(g, c) {
+		return 0
+	}
 	return c * batch * g.posPerItem
 }
 
@@ -59,6 +63,9 @@ func (d ConvTranspose2D) ScratchSize(batch int, in [][]int) int {
 // channel-major order.
 func (d ConvTranspose2D) TempSize(batch int, in [][]int) int {
 	g, c := d.geometry(in[0], in[1])
+	if useDirect(g, c) {
+		return max(directForwardTemp(g, c, batch), directInputGradTemp(g, c, batch), directWeightGradTemp(g, c, batch))
+	}
 	n := batch * g.posPerItem
 	return g.rows()*n + patchSlack + c*n
 }
@@ -72,11 +79,17 @@ func (d ConvTranspose2D) scratch(a *Args) (g patches, c int, xT, col, dxT []floa
 }
 
 func (d ConvTranspose2D) Forward(a *Args) {
-	g, c, xT, col, _ := d.scratch(a)
-	n := a.Batch * g.posPerItem
-	toChannelMajor(xT, a.In[0].Data, a.Batch, c, g.posPerItem)
-	// col = Wᵀ·x: each input pixel's contribution to its K×K output window.
-	gemm(true, false, g.rows(), n, c, 1, a.In[1].Data, g.rows(), xT, n, 0, col, n)
+	g, c := d.geometry(a.In[0].Shape[1:], a.In[1].Shape)
+	direct := useDirect(g, c)
+	var col []float32
+	if !direct {
+		var xT []float32
+		g, c, xT, col, _ = d.scratch(a)
+		n := a.Batch * g.posPerItem
+		toChannelMajor(xT, a.In[0].Data, a.Batch, c, g.posPerItem)
+		// col = Wᵀ·x: each input pixel's contribution to its K×K output window.
+		gemm(true, false, g.rows(), n, c, 1, a.In[1].Data, g.rows(), xT, n, 0, col, n)
+	}
 	y := a.Out.Data
 	if len(a.In) == 3 {
 		hw := g.H * g.W
@@ -91,13 +104,30 @@ func (d ConvTranspose2D) Forward(a *Args) {
 	} else {
 		clear(y)
 	}
+	if direct {
+		// The input gradient of the convolution this one transposes.
+		directInputGrad(g, c, a.Batch, a.In[0].Data, a.In[1].Data, y, a.Temp)
+		return
+	}
 	col2im(g, a.Batch, col, y)
 }
 
 func (d ConvTranspose2D) Backward(a *Args) {
+	dy := a.OutGrad.Data
+	if g, c := d.geometry(a.In[0].Shape[1:], a.In[1].Shape); useDirect(g, c) {
+		if dw := a.InGrad[1]; dw != nil {
+			directWeightGrad(g, c, a.Batch, dy, a.In[0].Data, dw.Data, a.Temp)
+		}
+		if len(a.In) == 3 && a.InGrad[2] != nil {
+			sumPerChannel(a.InGrad[2].Data, dy, a.Batch, g.C, g.H*g.W)
+		}
+		if dx := a.InGrad[0]; dx != nil {
+			directForward(g, c, a.Batch, dy, a.In[1].Data, nil, dx.Data, true, a.Temp)
+		}
+		return
+	}
 	g, c, xT, dcol, dxT := d.scratch(a)
 	n := a.Batch * g.posPerItem
-	dy := a.OutGrad.Data
 	im2col(g, a.Batch, dy, dcol)
 	if dw := a.InGrad[1]; dw != nil {
 		// dW += x·dcolᵀ

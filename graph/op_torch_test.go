@@ -96,7 +96,9 @@ func runTorchConv(t *testing.T, c torchConv, op Op) {
 	closeTo(t, "bias grad", g.Params()[1].Grad.Data, c.Grads["b"])
 }
 
-func TestConvMatchesTorch(t *testing.T) {
+func TestConvMatchesTorch(t *testing.T) { convPaths(t, testConvMatchesTorch) }
+
+func testConvMatchesTorch(t *testing.T) {
 	f := loadTorch(t)
 	for _, c := range f.Conv2D {
 		t.Run("conv2d "+c.Name, func(t *testing.T) { runTorchConv(t, c, Conv2D{Stride: c.Stride, Padding: c.Padding}) })

@@ -26,14 +26,15 @@ const maxParts = 8
 
 // task is one part of a job.
 type task struct {
-	kind  taskKind
-	gemm  gemmArgs
-	adam  adamArgs
-	patch patchArgs
-	bn    bnArgs
-	perm  permuteArgs
-	elt   eltArgs
-	pass  passArgs
+	kind   taskKind
+	gemm   gemmArgs
+	adam   adamArgs
+	patch  patchArgs
+	bn     bnArgs
+	perm   permuteArgs
+	elt    eltArgs
+	pass   passArgs
+	direct directArgs
 }
 
 type taskKind uint8
@@ -47,6 +48,7 @@ const (
 	taskPermute
 	taskElementwise
 	taskPass
+	taskDirect
 )
 
 func (t *task) run() {
@@ -69,6 +71,8 @@ func (t *task) run() {
 		t.elt.run()
 	case taskPass:
 		t.pass.run()
+	case taskDirect:
+		t.direct.run()
 	}
 }
 
