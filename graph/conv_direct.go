@@ -1,6 +1,9 @@
 package graph
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Direct convolution: the three products of a convolution — its output, its
 // input gradient and its weight gradient — computed from zero-padded images
@@ -123,7 +126,7 @@ func strips(n int) int { return (n + tileCols - 1) / tileCols }
 // directForwardTemp is the temporary memory of directForward: the padded
 // images, the weight packed in strips of 16 filters, the tap offsets.
 func directForwardTemp(g patches, f, batch int) int {
-	return batch*g.imagePad().item() + strips(f)*g.rows()*tileCols + g.rows()
+	return batch*g.imagePad().item() + strips(f)*g.rows()*tileCols + g.rows() + 1
 }
 
 // directForward writes out[b, f, pos] = bias[f] + Σ_r w[f, r]·x[b, window(pos)+r]
@@ -144,8 +147,8 @@ func directForward(g patches, f, batch int, x, w, bias, out []float32, acc bool,
 		}
 	}
 	d := directArgs{kind: directFwd, g: g, f: f, batch: batch, pd: pd, x: x, w: w, bias: bias, out: out, acc: acc,
-		xp: xp, pack: pack, off: off}
-	d.runStages(2*batch*f*r*g.posPerItem, batch)
+		xp: xp, pack: pack, off: off, next: counter(temp[len(xp)+len(pack)+r:])}
+	d.runStages(2*batch*f*r*g.posPerItem, (batch+exampleBlock-1)/exampleBlock)
 }
 
 // packForward writes strips [s0, s1) of the weight: pack[s][r][q] = w[16s+q, r].
@@ -240,7 +243,7 @@ func (g patches) gradPad(f int) padded {
 // directInputGradTemp: the padded output gradient, the weight packed per
 // phase in strips of 16 channels, the phases' tap offsets.
 func directInputGradTemp(g patches, f, batch int) int {
-	return batch*g.gradPad(f).item() + strips(g.C)*f*g.K*g.K*tileCols + f*g.K*g.K
+	return batch*g.gradPad(f).item() + strips(g.C)*f*g.K*g.K*tileCols + f*g.K*g.K + 1
 }
 
 // directInputGrad adds to dx [B, C, H, W] the gradient that dy [B, F, OH, OW]
@@ -267,8 +270,8 @@ func directInputGrad(g patches, f, batch int, dy, w, dx []float32, temp []float3
 		}
 	}
 	d := directArgs{kind: directDx, g: g, f: f, batch: batch, pd: pd, x: dy, w: w, out: dx,
-		xp: xp, pack: pack, off: off}
-	d.runStages(2*batch*f*g.rows()*g.posPerItem, batch)
+		xp: xp, pack: pack, off: off, next: counter(temp[len(xp)+len(pack)+f*g.K*g.K:])}
+	d.runStages(2*batch*f*g.rows()*g.posPerItem, (batch+exampleBlock-1)/exampleBlock)
 }
 
 // packInputGrad writes the weight for strips [s0, s1) of 16 channels, phase
@@ -305,21 +308,11 @@ func (d *directArgs) packInputGrad(s0, s1 int) {
 	}
 }
 
-// inputGrad computes the input gradient of examples [b0, b1), in blocks of
-// gradBlock examples: each phase adds to every S-th pixel of dx, and a
-// block's share of dx stays in cache while the S×S phases pass over it
-// (with the whole part's share per phase, the scattered additions took a
-// sixth of the product's time).
+// inputGrad computes the input gradient of examples [b0, b1), a block: each
+// phase adds to every S-th pixel of dx, and a block's share of dx stays in
+// cache while the S×S phases pass over it (with a whole part's share per
+// phase, the scattered additions took a sixth of the product's time).
 func (d *directArgs) inputGrad(b0, b1 int) {
-	for e0 := b0; e0 < b1; e0 += gradBlock {
-		d.inputGradBlock(e0, min(e0+gradBlock, b1))
-	}
-}
-
-// gradBlock is a multiple of tileRows, so that a block's tiles are whole.
-const gradBlock = tileRows
-
-func (d *directArgs) inputGradBlock(b0, b1 int) {
 	g, pd := d.g, d.pd
 	cs := strips(g.C)
 	var aidx [tileRows]int
@@ -384,7 +377,7 @@ func (d *directArgs) inputGradBlock(b0, b1 int) {
 // strips of 16 filters, the offsets of taps and positions.
 func directWeightGradTemp(g patches, f, batch int) int {
 	n := batch * g.posPerItem
-	return batch*g.imagePad().item() + strips(f)*n*tileCols + g.rows() + n
+	return batch*g.imagePad().item() + strips(f)*n*tileCols + g.rows() + n + 1
 }
 
 // directWeightGrad adds to dw [F, C, K, K] the sum over the batch of
@@ -411,8 +404,8 @@ func directWeightGrad(g patches, f, batch int, x, dy, dw []float32, temp []float
 		}
 	}
 	d := directArgs{kind: directDw, g: g, f: f, batch: batch, pd: pd, x: x, w: dy, out: dw,
-		xp: xp, pack: pack, off: off}
-	d.runStages(2*batch*f*r*g.posPerItem, (r+tileRows-1)/tileRows)
+		xp: xp, pack: pack, off: off, next: counter(temp[len(xp)+len(pack)+r+n:])}
+	d.runStages(2*batch*f*r*g.posPerItem, strips(f)*d.tapChunks())
 }
 
 // packWeightGrad writes examples [b0, b1) of the output gradient in strips
@@ -440,25 +433,36 @@ func (d *directArgs) packWeightGrad(b0, b1 int) {
 	}
 }
 
-// weightGrad computes the taps [6·g0, 6·g1) of every filter's gradient.
-func (d *directArgs) weightGrad(g0, g1 int) {
+// tapGroupsPerChunk is the weight gradient's unit of work: a chunk of taps
+// of one strip of filters, whose packed gradient strip the chunk's tiles share.
+const tapGroupsPerChunk = 16
+
+func (d *directArgs) tapChunks() int {
+	groups := (d.g.rows() + tileRows - 1) / tileRows
+	return (groups + tapGroupsPerChunk - 1) / tapGroupsPerChunk
+}
+
+// weightGrad computes unit u: the strip u / tapChunks of filters, over the
+// chunk u % tapChunks of taps. Consecutive units share a strip.
+func (d *directArgs) weightGrad(u int) {
 	r, n := d.g.rows(), d.batch*d.g.posPerItem
 	taps, pos := d.off[:r], d.off[r:][:n]
+	s, c := u/d.tapChunks(), u%d.tapChunks()
+	groups := (r + tileRows - 1) / tileRows
+	g0, g1 := c*tapGroupsPerChunk, min((c+1)*tapGroupsPerChunk, groups)
 	var aidx [tileRows]int
 	var t [tileRows * tileCols]float32
-	for s := range strips(d.f) {
-		for gi := g0; gi < g1; gi++ {
-			r0 := gi * tileRows
-			rows := min(tileRows, r-r0)
-			for i := range tileRows {
-				aidx[i] = int(taps[r0+min(i, rows-1)])
-			}
-			tileKernel(n, d.xp, pos, &aidx, d.pack[s*n*tileCols:], tileCols, &t)
-			for q := range min(tileCols, d.f-s*tileCols) {
-				row := d.out[(s*tileCols+q)*r+r0:][:rows]
-				for i := range row {
-					row[i] += t[i*tileCols+q]
-				}
+	for gi := g0; gi < g1; gi++ {
+		r0 := gi * tileRows
+		rows := min(tileRows, r-r0)
+		for i := range tileRows {
+			aidx[i] = int(taps[r0+min(i, rows-1)])
+		}
+		tileKernel(n, d.xp, pos, &aidx, d.pack[s*n*tileCols:], tileCols, &t)
+		for q := range min(tileCols, d.f-s*tileCols) {
+			row := d.out[(s*tileCols+q)*r+r0:][:rows]
+			for i := range row {
+				row[i] += t[i*tileCols+q]
 			}
 		}
 	}
@@ -490,8 +494,21 @@ type directArgs struct {
 	xp, pack []float32
 	off      []int32
 	stage    int
-	lo, hi   int // the part's examples (stage 0) or tiles (stage 1)
-	units    int // what stage 1 splits: examples, or the weight gradient's tap groups
+	lo, hi   int // stage 0: the part's examples
+	units    int // stage 1's units of work (blocks of examples, or chunks of taps)
+	// next hands out stage 1's units: parts take them one at a time, so a
+	// core slowed by other work takes fewer (a static split made the other
+	// wait). It lives in the product's temporary memory.
+	next *atomic.Int32
+}
+
+// exampleBlock is a unit of the forward and input-gradient products: six
+// examples' positions make whole tiles.
+const exampleBlock = tileRows
+
+// counter places a unit counter in temporary memory (one float).
+func counter(buf []float32) *atomic.Int32 {
+	return (*atomic.Int32)(unsafe.Pointer(&buf[0]))
 }
 
 // runStages runs both stages over the pool: flop sizes the parts, units is
@@ -500,16 +517,13 @@ func (d directArgs) runStages(flop, units int) {
 	np := min(parts(flop, gemmMinFlops), d.batch, units)
 	gemmFlop.Add(uint64(flop))
 	d.units = units
+	d.next.Store(0)
 	var ts [maxParts]task
 	for stage := range 2 {
 		d.stage = stage
-		n := d.batch
-		if stage == 1 {
-			n = units
-		}
 		for j := range np {
 			part := d
-			part.lo, part.hi = j*n/np, (j+1)*n/np
+			part.lo, part.hi = j*d.batch/np, (j+1)*d.batch/np
 			ts[j] = task{kind: taskDirect, direct: part}
 		}
 		runParts(ts[:np])
@@ -535,12 +549,19 @@ func (d *directArgs) run() {
 		}
 		return
 	}
-	switch d.kind {
-	case directFwd:
-		d.forward(d.lo, d.hi)
-	case directDx:
-		d.inputGrad(d.lo, d.hi)
-	case directDw:
-		d.weightGrad(d.lo, d.hi)
+	for {
+		u := int(d.next.Add(1)) - 1
+		if u >= d.units {
+			return
+		}
+		b0, b1 := u*exampleBlock, min((u+1)*exampleBlock, d.batch)
+		switch d.kind {
+		case directFwd:
+			d.forward(b0, b1)
+		case directDx:
+			d.inputGrad(b0, b1)
+		case directDw:
+			d.weightGrad(u)
+		}
 	}
 }
