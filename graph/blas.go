@@ -9,8 +9,18 @@ import (
 // backend names the BLAS implementation in use; blas_openblas.go replaces it.
 var backend = "gonum (pure Go)"
 
-// BLASBackend reports which BLAS the binary uses, for provenance.
-func BLASBackend() string { return backend }
+// BLASBackend reports which BLAS the binary uses and whether graph's own
+// kernels run vectorised (their sums differ from the scalar references'),
+// for provenance.
+func BLASBackend() string {
+	switch {
+	case hasFMA:
+		return backend + ", AVX2/FMA kernels"
+	case hasAVX2:
+		return backend + ", AVX2 kernels"
+	}
+	return backend + ", scalar kernels"
+}
 
 // gemmArgs is one Sgemm call: C = alpha·op(A)·op(B) + beta·C on row-major
 // slices, op(A) being m×k and op(B) k×n.
@@ -98,8 +108,9 @@ func gemmBias(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b [
 }
 
 // gemmFlop counts the floating-point operations (2·m·n·k per product) of
-// every GEMM since the process started: the work a step's wall time is
-// measured against.
+// every GEMM since the process started, a direct convolution's product
+// counting as the GEMM it replaces: the work a step's wall time is measured
+// against.
 var gemmFlop atomic.Uint64
 
 // GemmFlop returns the GEMM operations done so far in this process.

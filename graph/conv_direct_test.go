@@ -57,6 +57,46 @@ func TestCopyRowsVec(t *testing.T) {
 	}
 }
 
+// Direct products give the same bits on any thread count: a ragged batch
+// (13 examples: two blocks of six and one of one; 46 and 54 tap groups in
+// chunks of 16) through a convolution and a transposed one, forward and
+// backward, on 1, 2 and 3 threads.
+func TestDirectConvSameOnAnyThreadCount(t *testing.T) {
+	if !directConv {
+		t.Skip("direct convolution is off in this build")
+	}
+	defer SetThreads(Threads())
+	run := func(threads int) [][]float32 {
+		SetThreads(threads)
+		b := NewBuilder()
+		h := conv(b, "c", b.Input("x", 20, 9, 8), 20, 24, 4, 2, 1, true)
+		h = b.Apply("t", Tanh{}, h)
+		g := b.Build(deconv(b, "d", h, 24, 17, 4, 2, 1, true))
+		rng := rand.New(rand.NewPCG(8, 9))
+		for _, p := range g.Params() {
+			copy(p.Value.Data, randSlice(rng, p.Value.Size()))
+		}
+		ws := g.NewWorkspace(13)
+		copy(ws.Input("x").Data, randSlice(rng, ws.Input("x").Size()))
+		ws.Forward(true)
+		copy(ws.OutGrad(0).Data, randSlice(rng, ws.OutGrad(0).Size()))
+		ws.Backward(BackwardOpts{ParamGrads: true, InputGrads: true})
+		out := [][]float32{ws.Out(0).Data, ws.InputGrad("x").Data}
+		for _, p := range g.Params() {
+			out = append(out, p.Grad.Data)
+		}
+		return out
+	}
+	want := run(1)
+	for _, th := range []int{2, 3} {
+		for k, got := range run(th) {
+			if i := same(got, want[k]); i >= 0 {
+				t.Fatalf("%d threads, result %d [%d]: %v, one thread %v", th, k, i, got[i], want[k][i])
+			}
+		}
+	}
+}
+
 // BenchmarkDirectConv times each direct product alone on DCGAN's costly
 // layers at batch 64 (c2: 64×14×14 → 128×7×7; up1 seen as the convolution
 // it transposes: 64×14×14 images, 128 filters).

@@ -22,11 +22,14 @@
 //     "graph: ...". User errors are caught earlier, in runner.Compile.
 //   - Results are a deterministic function of inputs, parameters and the
 //     random streams handed in; no map order or goroutine race reaches a number.
-//     Large GEMMs, optimizer passes and im2col run in parts on worker
-//     goroutines (threads.go); the cut changes no sum, so results do not
-//     depend on the thread count either.
+//     Large GEMMs, convolutions, optimizer passes and im2col run in parts on
+//     worker goroutines (threads.go); the cut changes no sum, so results do
+//     not depend on the thread count either.
 //   - Elementwise kernels have a scalar reference and AVX2 versions that
-//     match it bit for bit (kernels.go).
+//     match it bit for bit (kernels.go). Convolutions with 16 or more
+//     channels on both sides run direct (conv_direct.go), through an FMA
+//     tile kernel whose scalar reference rounds differently; the others
+//     through column matrices and the BLAS.
 //
 // graph knows nothing of HCL, layers or training; it never logs.
 package graph
