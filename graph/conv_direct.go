@@ -41,11 +41,13 @@ const (
 var directConv = hasAVX2 && hasFMA
 
 // useDirect reports whether a convolution of geometry g with f filters runs
-// direct. Tiles of sixteen filters or channels and reductions of a few
-// hundred terms keep the kernel busy; the thin layers of an image's first
-// and last convolutions (one channel) stay on the column-matrix path.
-func useDirect(g patches, f int) bool {
-	return directConv && (directAlways || g.C >= tileCols && f >= tileCols && g.rows() >= 64)
+// direct for a batch. Tiles of sixteen filters or channels and reductions of
+// a few hundred terms keep the kernel busy; the thin layers of an image's
+// first and last convolutions (one channel) stay on the column-matrix path,
+// and so do batches whose padded images the int32 offsets cannot span.
+func useDirect(g patches, f, batch int) bool {
+	fits := int64(batch)*int64(max(g.imagePad().item(), g.gradPad(f).item())) < 1<<31
+	return directConv && fits && (directAlways || g.C >= tileCols && f >= tileCols && g.rows() >= 64)
 }
 
 // directAlways runs every convolution direct, whatever its size (tests).

@@ -132,3 +132,19 @@ func BenchmarkDirectConv(b *testing.B) {
 		}
 	}
 }
+
+// A batch whose padded images the int32 offsets cannot span goes through
+// column matrices (the direct kernel would read out of bounds).
+func TestDirectNeedsInt32Offsets(t *testing.T) {
+	if !directConv {
+		t.Skip("direct convolution is off in this build")
+	}
+	g := newPatches(64, 14, 14, 4, 2, 1)
+	if !useDirect(g, 128, 64) {
+		t.Fatal("DCGAN's c2 at batch 64 should run direct")
+	}
+	huge := (1<<31)/g.imagePad().item() + 1
+	if useDirect(g, 128, huge) {
+		t.Fatalf("batch %d (%d floats of padded images) runs direct", huge, huge*g.imagePad().item())
+	}
+}

@@ -43,7 +43,7 @@ func (c Conv2D) Flops(batch int, in [][]int) int {
 // convolution (conv_direct.go) keeps nothing.
 func (c Conv2D) ScratchSize(batch int, in [][]int) int {
 	g, f := c.geometry(in)
-	if useDirect(g, f) {
+	if useDirect(g, f, batch) {
 		return 0
 	}
 	return g.rows() * batch * g.posPerItem
@@ -54,7 +54,7 @@ func (c Conv2D) ScratchSize(batch int, in [][]int) int {
 // direct products need.
 func (c Conv2D) TempSize(batch int, in [][]int) int {
 	g, f := c.geometry(in)
-	if useDirect(g, f) {
+	if useDirect(g, f, batch) {
 		return max(directForwardTemp(g, f, batch), directInputGradTemp(g, f, batch), directWeightGradTemp(g, f, batch))
 	}
 	n := batch * g.posPerItem
@@ -75,7 +75,7 @@ func (c Conv2D) scratch(a *Args) (g patches, f int, col, t, dcol []float32) {
 func (c Conv2D) direct(a *Args) (patches, int, bool) {
 	x, w := a.In[0].Shape, a.In[1].Shape
 	g := newPatches(x[1], x[2], x[3], w[2], c.Stride, c.Padding)
-	return g, w[0], useDirect(g, w[0])
+	return g, w[0], useDirect(g, w[0], a.Batch)
 }
 
 func (c Conv2D) Forward(a *Args) {

@@ -52,7 +52,7 @@ func (d ConvTranspose2D) Flops(batch int, in [][]int) int {
 // for direct convolution.
 func (d ConvTranspose2D) ScratchSize(batch int, in [][]int) int {
 	g, c := d.geometry(in[0], in[1])
-	if useDirect(g, c) {
+	if useDirect(g, c, batch) {
 		return 0
 	}
 	return c * batch * g.posPerItem
@@ -63,7 +63,7 @@ func (d ConvTranspose2D) ScratchSize(batch int, in [][]int) int {
 // channel-major order.
 func (d ConvTranspose2D) TempSize(batch int, in [][]int) int {
 	g, c := d.geometry(in[0], in[1])
-	if useDirect(g, c) {
+	if useDirect(g, c, batch) {
 		return max(directForwardTemp(g, c, batch), directInputGradTemp(g, c, batch), directWeightGradTemp(g, c, batch))
 	}
 	n := batch * g.posPerItem
@@ -80,7 +80,7 @@ func (d ConvTranspose2D) scratch(a *Args) (g patches, c int, xT, col, dxT []floa
 
 func (d ConvTranspose2D) Forward(a *Args) {
 	g, c := d.geometry(a.In[0].Shape[1:], a.In[1].Shape)
-	direct := useDirect(g, c)
+	direct := useDirect(g, c, a.Batch)
 	var col []float32
 	if !direct {
 		var xT []float32
@@ -114,7 +114,7 @@ func (d ConvTranspose2D) Forward(a *Args) {
 
 func (d ConvTranspose2D) Backward(a *Args) {
 	dy := a.OutGrad.Data
-	if g, c := d.geometry(a.In[0].Shape[1:], a.In[1].Shape); useDirect(g, c) {
+	if g, c := d.geometry(a.In[0].Shape[1:], a.In[1].Shape); useDirect(g, c, a.Batch) {
 		if dw := a.InGrad[1]; dw != nil {
 			directWeightGrad(g, c, a.Batch, dy, a.In[0].Data, dw.Data, a.Temp)
 		}
