@@ -84,7 +84,7 @@ func int32s(buf []float32, n int) []int32 {
 }
 
 // padded is the zero-padded copy of a batch of images that direct
-// convolution reads: [B, C, H+lo+hi, W+lo+hi] for an image [C, H, W].
+// convolution reads: [B, C, top+H+bottom, left+W+right] for images [C, H, W].
 type padded struct {
 	c, h, w     int // the image
 	top, bottom int // rows of zeros above and below
@@ -126,7 +126,8 @@ func (g patches) imagePad() padded {
 func strips(n int) int { return (n + tileCols - 1) / tileCols }
 
 // directForwardTemp is the temporary memory of directForward: the padded
-// images, the weight packed in strips of 16 filters, the tap offsets.
+// images, the weight packed in strips of 16 filters, the tap offsets and the
+// unit counter.
 func directForwardTemp(g patches, f, batch int) int {
 	return batch*g.imagePad().item() + strips(f)*g.rows()*tileCols + g.rows() + 1
 }
@@ -234,6 +235,10 @@ func (g patches) phase(ph, pw int) phase {
 		h0: h0, w0: w0, rows: rows, cols: cols}
 }
 
+// directCovers reports whether every input pixel meets a tap (K ≥ S), so
+// that the phases' tiles write every pixel of the input gradient.
+func (g patches) directCovers() bool { return g.K >= g.S }
+
 // gradPad is the padding of the output gradient that the input gradient's
 // taps read: a tap that would fall outside it reads a zero.
 func (g patches) gradPad(f int) padded {
@@ -243,14 +248,19 @@ func (g patches) gradPad(f int) padded {
 }
 
 // directInputGradTemp: the padded output gradient, the weight packed per
-// phase in strips of 16 channels, the phases' tap offsets.
+// phase in strips of 16 channels, the phases' tap offsets, the unit counter.
 func directInputGradTemp(g patches, f, batch int) int {
 	return batch*g.gradPad(f).item() + strips(g.C)*f*g.K*g.K*tileCols + f*g.K*g.K + 1
 }
 
 // directInputGrad adds to dx [B, C, H, W] the gradient that dy [B, F, OH, OW]
-// sends back through the weight w [F, C, K, K].
-func directInputGrad(g patches, f, batch int, dy, w, dx []float32, temp []float32) {
+// sends back through the weight w [F, C, K, K]; with acc unset it writes
+// the gradient plus bias[c] (bias may be nil) instead, which needs every
+// pixel to meet a tap (directCovers).
+func directInputGrad(g patches, f, batch int, dy, w, bias, dx []float32, acc bool, temp []float32) {
+	if !acc && !g.directCovers() {
+		panic("graph: a direct input gradient that leaves pixels out cannot overwrite")
+	}
 	pd := g.gradPad(f)
 	xp := temp[:batch*pd.item()]
 	pack := temp[len(xp):][:strips(g.C)*f*g.K*g.K*tileCols]
@@ -271,7 +281,7 @@ func directInputGrad(g patches, f, batch int, dy, w, dx []float32, temp []float3
 			}
 		}
 	}
-	d := directArgs{kind: directDx, g: g, f: f, batch: batch, pd: pd, x: dy, w: w, out: dx,
+	d := directArgs{kind: directDx, g: g, f: f, batch: batch, pd: pd, x: dy, w: w, bias: bias, out: dx, acc: acc,
 		xp: xp, pack: pack, off: off, next: counter(temp[len(xp)+len(pack)+f*g.K*g.K:])}
 	d.runStages(2*batch*f*g.rows()*g.posPerItem, (batch+exampleBlock-1)/exampleBlock)
 }
@@ -358,11 +368,21 @@ func (d *directArgs) inputGrad(b0, b1 int) {
 				for s := range cs {
 					tileKernel(n, d.xp, off, &aidx, d.pack[(base+s*n)*tileCols:], tileCols, &t)
 					nq := min(tileCols, g.C-s*tileCols)
+					var bias [tileCols]float32
+					if d.bias != nil {
+						copy(bias[:], d.bias[s*tileCols:][:nq])
+					}
 					for i := range rows {
 						o := d.out[dst[i]+s*tileCols*img:]
 						_ = o[(nq-1)*img]
+						if d.acc {
+							for q, v := range t[i*tileCols:][:nq] {
+								o[q*img] += v
+							}
+							continue
+						}
 						for q, v := range t[i*tileCols:][:nq] {
-							o[q*img] += v
+							o[q*img] = v + bias[q]
 						}
 					}
 				}
@@ -376,7 +396,7 @@ func (d *directArgs) inputGrad(b0, b1 int) {
 // Weight gradient -------------------------------------------------------------
 
 // directWeightGradTemp: the padded images, the output gradient packed in
-// strips of 16 filters, the offsets of taps and positions.
+// strips of 16 filters, the offsets of taps and positions, the unit counter.
 func directWeightGradTemp(g patches, f, batch int) int {
 	n := batch * g.posPerItem
 	return batch*g.imagePad().item() + strips(f)*n*tileCols + g.rows() + n + 1

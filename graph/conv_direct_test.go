@@ -118,7 +118,7 @@ func BenchmarkDirectConv(b *testing.B) {
 			run  func()
 		}{
 			{"forward", func() { directForward(g, f, batch, x, w, nil, y, false, temp) }},
-			{"input-grad", func() { directInputGrad(g, f, batch, dy, w, dx, temp) }},
+			{"input-grad", func() { directInputGrad(g, f, batch, dy, w, nil, dx, true, temp) }},
 			{"weight-grad", func() { directWeightGrad(g, f, batch, x, dy, dw, temp) }},
 		} {
 			b.Run(fmt.Sprintf("%s/threads=%d", p.name, th), func(b *testing.B) {

@@ -104,7 +104,7 @@ func (c Conv2D) Backward(a *Args) {
 			sumPerChannel(a.InGrad[2].Data, dy, a.Batch, f, g.posPerItem)
 		}
 		if dx := a.InGrad[0]; dx != nil {
-			directInputGrad(g, f, a.Batch, dy, a.In[1].Data, dx.Data, a.Temp)
+			directInputGrad(g, f, a.Batch, dy, a.In[1].Data, nil, dx.Data, true, a.Temp)
 		}
 		return
 	}

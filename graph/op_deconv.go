@@ -91,9 +91,19 @@ func (d ConvTranspose2D) Forward(a *Args) {
 		gemm(true, false, g.rows(), n, c, 1, a.In[1].Data, g.rows(), xT, n, 0, col, n)
 	}
 	y := a.Out.Data
+	var bias []float32
 	if len(a.In) == 3 {
+		bias = a.In[2].Data
+	}
+	if direct && g.directCovers() {
+		// The input gradient of the convolution this one transposes, which
+		// writes every pixel once.
+		directInputGrad(g, c, a.Batch, a.In[0].Data, a.In[1].Data, bias, y, false, a.Temp)
+		return
+	}
+	if bias != nil {
 		hw := g.H * g.W
-		for i, v := range a.In[2].Data {
+		for i, v := range bias {
 			for b := 0; b < a.Batch; b++ {
 				row := y[(b*g.C+i)*hw:][:hw]
 				for j := range row {
@@ -105,8 +115,7 @@ func (d ConvTranspose2D) Forward(a *Args) {
 		clear(y)
 	}
 	if direct {
-		// The input gradient of the convolution this one transposes.
-		directInputGrad(g, c, a.Batch, a.In[0].Data, a.In[1].Data, y, a.Temp)
+		directInputGrad(g, c, a.Batch, a.In[0].Data, a.In[1].Data, nil, y, true, a.Temp)
 		return
 	}
 	col2im(g, a.Batch, col, y)
