@@ -35,6 +35,7 @@ type task struct {
 	elt    eltArgs
 	pass   passArgs
 	direct directArgs
+	sums   channelSumArgs
 }
 
 type taskKind uint8
@@ -49,6 +50,7 @@ const (
 	taskElementwise
 	taskPass
 	taskDirect
+	taskChannelSums
 )
 
 func (t *task) run() {
@@ -73,6 +75,8 @@ func (t *task) run() {
 		t.pass.run()
 	case taskDirect:
 		t.direct.run()
+	case taskChannelSums:
+		t.sums.run()
 	}
 }
 
