@@ -140,6 +140,14 @@ func directForward(g patches, f, batch int, x, w, bias, out []float32, acc bool,
 	xp := temp[:batch*pd.item()]
 	pack := temp[len(xp):][:strips(f)*r*tileCols]
 	off := int32s(temp[len(xp)+len(pack):], r)
+	tapOffsets(g, pd, off)
+	d := directArgs{kind: directFwd, g: g, f: f, batch: batch, pd: pd, x: x, w: w, bias: bias, out: out, acc: acc,
+		xp: xp, pack: pack, off: off, next: counter(temp[len(xp)+len(pack)+r:])}
+	d.runStages(2*batch*f*r*g.posPerItem, (batch+exampleBlock-1)/exampleBlock)
+}
+
+// tapOffsets writes each tap's (c, ki, kj) offset in a padded image.
+func tapOffsets(g patches, pd padded, off []int32) {
 	k := 0
 	for c := range g.C {
 		for ki := range g.K {
@@ -149,9 +157,6 @@ func directForward(g patches, f, batch int, x, w, bias, out []float32, acc bool,
 			}
 		}
 	}
-	d := directArgs{kind: directFwd, g: g, f: f, batch: batch, pd: pd, x: x, w: w, bias: bias, out: out, acc: acc,
-		xp: xp, pack: pack, off: off, next: counter(temp[len(xp)+len(pack)+r:])}
-	d.runStages(2*batch*f*r*g.posPerItem, (batch+exampleBlock-1)/exampleBlock)
 }
 
 // packForward writes strips [s0, s1) of the weight: pack[s][r][q] = w[16s+q, r].
@@ -410,15 +415,8 @@ func directWeightGrad(g patches, f, batch int, x, dy, dw []float32, temp []float
 	xp := temp[:batch*pd.item()]
 	pack := temp[len(xp):][:strips(f)*n*tileCols]
 	off := int32s(temp[len(xp)+len(pack):], r+n)
-	k := 0
-	for c := range g.C {
-		for ki := range g.K {
-			for kj := range g.K {
-				off[k] = int32(c*pd.plane() + ki*pd.cols() + kj)
-				k++
-			}
-		}
-	}
+	tapOffsets(g, pd, off[:r])
+	k := r
 	for b := range batch {
 		for p := range g.posPerItem {
 			off[k] = int32(b*pd.item() + p/g.OW*g.S*pd.cols() + p%g.OW*g.S)
