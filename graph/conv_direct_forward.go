@@ -30,6 +30,12 @@ func directForward(g patches, f, batch int, x, w, bias, out []float32, acc bool,
 	d.runStages(2*batch*f*r*g.posPerItem, (batch+exampleBlock-1)/exampleBlock)
 }
 
+// windowAt is the offset in the padded images of the first pixel that
+// output position p of example b reads (its tap 0).
+func (g patches) windowAt(pd padded, b, p int) int {
+	return b*pd.item() + p/g.OW*g.S*pd.cols() + p%g.OW*g.S
+}
+
 // tapOffsets writes each tap's (c, ki, kj) offset in a padded image.
 func tapOffsets(g patches, pd padded, off []int32) {
 	k := 0
@@ -76,7 +82,7 @@ func (d *directArgs) forward(b0, b1 int) {
 		for i := range tileRows {
 			n := n0 + min(i, rows-1) // a short tile repeats its last row
 			b, p := n/np, n%np
-			aidx[i] = b*pd.item() + p/g.OW*g.S*pd.cols() + p%g.OW*g.S
+			aidx[i] = g.windowAt(pd, b, p)
 			bs[i], ps[i] = b, p
 		}
 		for s := range strips(d.f) {

@@ -81,13 +81,13 @@ func directInputGrad(g patches, f, batch int, dy, w, bias, dx []float32, acc boo
 func (d *directArgs) packInputGrad(s0, s1 int) {
 	g := d.g
 	cs, kk := strips(g.C), g.K*g.K
-	base := 0
+	koff := 0 // the phase's first tap among all phases'; its pack starts at cs·koff rows
 	for ph := range g.S {
 		for pw := range g.S {
 			c := g.phase(ph, pw)
 			n := d.f * c.th * c.tw // the phase's reduction
 			for s := s0; s < s1; s++ {
-				p := d.pack[(base+s*n)*tileCols:][:n*tileCols]
+				p := d.pack[(cs*koff+s*n)*tileCols:][:n*tileCols]
 				k := 0
 				for fi := range d.f {
 					for th := range c.th {
@@ -105,7 +105,7 @@ func (d *directArgs) packInputGrad(s0, s1 int) {
 					}
 				}
 			}
-			base += cs * n
+			koff += n
 		}
 	}
 }
@@ -121,14 +121,13 @@ func (d *directArgs) inputGrad(b0, b1 int) {
 	var dst [tileRows]int // each row's pixel in dx, channel 0
 	var t [tileRows * tileCols]float32
 	img, item, cols := g.H*g.W, pd.item(), pd.cols()
-	base, koff := 0, 0
+	koff := 0 // as in packInputGrad
 	for ph := range g.S {
 		for pw := range g.S {
 			c := g.phase(ph, pw)
 			n := d.f * c.th * c.tw
 			per := c.rows * c.cols
 			if n == 0 || per == 0 {
-				base += cs * n
 				koff += n
 				continue
 			}
@@ -156,7 +155,7 @@ func (d *directArgs) inputGrad(b0, b1 int) {
 					}
 				}
 				for s := range cs {
-					tileKernel(n, d.xp, off, &aidx, d.pack[(base+s*n)*tileCols:], tileCols, &t)
+					tileKernel(n, d.xp, off, &aidx, d.pack[(cs*koff+s*n)*tileCols:], tileCols, &t)
 					nq := min(tileCols, g.C-s*tileCols)
 					var bias [tileCols]float32
 					if d.bias != nil {
@@ -177,7 +176,6 @@ func (d *directArgs) inputGrad(b0, b1 int) {
 					}
 				}
 			}
-			base += cs * n
 			koff += n
 		}
 	}

@@ -23,7 +23,7 @@ func directWeightGrad(g patches, f, batch int, x, dy, dw []float32, temp []float
 	k := r
 	for b := range batch {
 		for p := range g.posPerItem {
-			off[k] = int32(b*pd.item() + p/g.OW*g.S*pd.cols() + p%g.OW*g.S)
+			off[k] = int32(g.windowAt(pd, b, p))
 			k++
 		}
 	}
@@ -61,9 +61,11 @@ func (d *directArgs) packWeightGrad(b0, b1 int) {
 // of one strip of filters, whose packed gradient strip the chunk's tiles share.
 const tapGroupsPerChunk = 16
 
+// tapGroups is the number of tiles of six taps.
+func (d *directArgs) tapGroups() int { return (d.g.rows() + tileRows - 1) / tileRows }
+
 func (d *directArgs) tapChunks() int {
-	groups := (d.g.rows() + tileRows - 1) / tileRows
-	return (groups + tapGroupsPerChunk - 1) / tapGroupsPerChunk
+	return (d.tapGroups() + tapGroupsPerChunk - 1) / tapGroupsPerChunk
 }
 
 // weightGrad computes unit u: the strip u / tapChunks of filters, over the
@@ -72,8 +74,7 @@ func (d *directArgs) weightGrad(u int) {
 	r, n := d.g.rows(), d.batch*d.g.posPerItem
 	taps, pos := d.off[:r], d.off[r:][:n]
 	s, c := u/d.tapChunks(), u%d.tapChunks()
-	groups := (r + tileRows - 1) / tileRows
-	g0, g1 := c*tapGroupsPerChunk, min((c+1)*tapGroupsPerChunk, groups)
+	g0, g1 := c*tapGroupsPerChunk, min((c+1)*tapGroupsPerChunk, d.tapGroups())
 	var aidx [tileRows]int
 	var t [tileRows * tileCols]float32
 	for gi := g0; gi < g1; gi++ {

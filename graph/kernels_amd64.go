@@ -430,8 +430,8 @@ func gradSumsLanesVec(dy, x, m, is []float32, s, sx []float64) int {
 }
 
 // copyRowsVec copies rows of w floats from src (rows srcStride apart) to dst
-// (dstStride apart) when the vector kernel can (w ≥ 8), and reports whether
-// it did (w ≥ 4).
+// (dstStride apart) when the vector kernels can (w ≥ 4), and reports
+// whether it did.
 func copyRowsVec(dst, src []float32, rows, w, dstStride, srcStride int) bool {
 	if !useVec || w < 4 || rows < 1 {
 		return false
